@@ -1,0 +1,62 @@
+# deploylab — every target a user runs. The lab's logic lives in `deploylab` (the CLI);
+# this file only sets up what is missing and calls it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LAB := $(BIN)/deploylab
+PYTEST := $(BIN)/python -m pytest
+SERVICE_REQS := $(wildcard services/*/requirements.txt)
+
+.PHONY: help setup test test-unit test-contract test-models lint \
+        model-a model-b model-c model-d model-d-swarm down status seed \
+        compare base-image bench-services bench-gateway clean
+
+help:
+	@grep -E '^[a-z][a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+setup: $(VENV)/.ok ## the lab's virtual environment (.venv) with every service's requirements
+
+$(VENV)/.ok: pyproject.toml $(SERVICE_REQS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]' $(addprefix -r ,$(SERVICE_REQS))
+	@touch $@
+
+test: setup ## every test: units, middleware, contract suite, and each model this machine can run
+	bash tests/run.sh
+
+lint: setup ## ruff over the lab and the services
+	$(BIN)/ruff check .
+
+model-a: setup ## model A: one waitress process hosts all three apps
+	$(LAB) up a --seed
+model-b: setup ## model B: one waitress process per service behind the gateway
+	$(LAB) up b --seed
+model-c: setup ## model C: one VM per service (Vagrant + Ansible)
+	$(LAB) up c --seed
+model-d: setup ## model D: one container per service (Docker Compose)
+	$(LAB) up d --seed
+model-d-swarm: setup ## model D on a single-node Docker Swarm
+	$(LAB) up d --swarm --seed
+
+down: setup ## stop whatever model the lab started
+	$(LAB) down
+status: setup ## what runs now
+	$(LAB) status
+seed: setup ## load the deterministic sample data through the entry address
+	$(LAB) seed
+
+compare: setup ## the lab's main job: measure every model this machine can run, side by side
+	$(LAB) compare
+
+base-image: setup ## the local Debian + Python base image for model D (no registry needed)
+	$(LAB) build-base-image
+
+bench-services: setup ## requests/s of Students and Grades vs. hello-world apps of the same frameworks
+	$(BIN)/python benchmarks/services.py
+bench-gateway: setup ## gateway overhead vs. direct
+	$(BIN)/python benchmarks/gateway.py
+
+clean: ## remove the lab's state (stop models first with `make down`)
+	rm -rf .lab
