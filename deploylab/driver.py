@@ -73,7 +73,7 @@ class LabContext:
     root: Path  # the repository
     state_dir: Path  # git-ignored: .lab/ — state, secrets, logs, venvs
     manifest: Manifest
-    entry_port: int = 8000
+    port_offset: int = 0  # added to every port the lab binds, so tests can run beside a real model
     python: str = "python3"  # interpreter used to create the lab's virtual environments
     up_timeout: float = 120.0
     restart_policy: str = "on-failure"  # always | on-failure | no (model B's supervisor)
@@ -82,6 +82,13 @@ class LabContext:
 
     def model_dir(self, model: str) -> Path:
         return self.state_dir / model
+
+    @property
+    def entry_port(self) -> int:
+        return self.manifest.entry_port + self.port_offset
+
+    def service_port(self, service: str) -> int:
+        return self.manifest.services[service].port + self.port_offset
 
     @property
     def base_url(self) -> str:
