@@ -76,6 +76,7 @@ class LabContext:
     port_offset: int = 0  # added to every port the lab binds, so tests can run beside a real model
     python: str = "python3"  # interpreter used to create the lab's virtual environments
     up_timeout: float = 120.0
+    sut_cpus: str | None = None  # e.g. "0": pin the system under test here, so the load generator has the rest
     restart_policy: str = "on-failure"  # always | on-failure | no (model B's supervisor)
     verbose: bool = False
     options: dict[str, Any] = field(default_factory=dict)  # model-specific switches, e.g. {"swarm": True}
