@@ -1,0 +1,76 @@
+"""The app's long-lived clients: built once in create_app, shared by every request and thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import current_app
+
+from .backend import Backend, BackendError, Unavailable, make_pool
+from .clients import GradesClient, StudentsClient
+from .config import WebConfig
+from .models import Grade
+
+POOL_THREADS = 16  # more than waitress's threads: a page's Grades call never queues behind another's
+WAIT_SLACK_S = 0.2  # beyond the backend budget, for the pool thread to hand the answer over
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Services:
+    students: StudentsClient
+    grades: GradesClient
+    pool: ThreadPoolExecutor
+    wait_s: float
+
+    @classmethod
+    def build(cls, config: WebConfig) -> Services:
+        http = make_pool(maxsize=POOL_THREADS)
+
+        def backend(name: str, url: str) -> Backend:
+            return Backend(name, url, http, config.timeout_s, config.connect_timeout_s)
+
+        return cls(
+            students=StudentsClient(backend("Students", config.students_url)),
+            grades=GradesClient(backend("Grades", config.grades_url)),
+            pool=ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="web-backend"),
+            wait_s=config.timeout_s + WAIT_SLACK_S,
+        )
+
+    def with_grades(self, request_id: str, fetch: Callable[[], T]) -> tuple[T, list[Grade] | None]:
+        """Run `fetch` here while Grades is listed on the pool, so the page waits for the slower
+        of the two, not their sum. Grades failing costs only the join: None instead of a list."""
+        future = self.pool.submit(self.grades.all, request_id)
+        result = fetch()
+        try:
+            return result, future.result(timeout=self.wait_s)
+        except (Unavailable, FutureTimeout) as exc:
+            future.cancel()
+            log.warning("grades unavailable (request %s): %s", request_id, exc or "timed out")
+            return result, None
+
+    def readiness(self, request_id: str) -> dict[str, str]:
+        """Whether each backend answers its own listing: reachability, whatever its health says."""
+        probes = {
+            "students": self.pool.submit(self.students.backend.request, "GET", "/students?limit=1", request_id),
+            "grades": self.pool.submit(self.grades.backend.request, "GET", "/grades?limit=1", request_id),
+        }
+        report = {}
+        for name, probe in probes.items():
+            try:
+                probe.result(timeout=self.wait_s)
+                report[name] = "ok"
+            except (BackendError, FutureTimeout):
+                report[name] = "unreachable"
+        return report
+
+
+def services() -> Services:
+    return current_app.extensions["web"]

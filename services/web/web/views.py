@@ -1,0 +1,88 @@
+"""The chapter's pages: the roster with its add form, the edit form, and delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from . import backend
+from .forms import StudentForm
+from .models import Grade
+from .request_id import request_id
+from .roster import join
+from .services import services
+
+bp = Blueprint("pages", __name__)
+T = TypeVar("T")
+
+
+def _known(student_id: int, call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except backend.NotFound:
+        abort(404, description=f"There is no student with number {student_id}.")
+
+
+def _saved(form: StudentForm, save: Callable[[], None]) -> bool:
+    if not form.validate():
+        return False
+    try:
+        save()
+    except backend.Rejected as exc:
+        form.reject(exc.reason, exc.fields)
+        return False
+    return True
+
+
+def _back_to_roster() -> Response:
+    # 303: the browser follows with a GET, so a reload never posts the form twice.
+    return redirect(url_for("pages.index"), code=303)
+
+
+def _page(template: str, grades: list[Grade] | None, status: int, **context: object) -> tuple[str, int, dict]:
+    headers = {} if grades is not None else {"X-Degraded": "grades"}
+    return render_template(template, grades=grades or [], degraded=grades is None, **context), status, headers
+
+
+def _roster_page(form: StudentForm, status: int = 200) -> tuple[str, int, dict]:
+    students, grades = services().with_grades(request_id(), lambda: services().students.all(request_id()))
+    return _page("index.html", grades, status, rows=join(students, grades), form=form)
+
+
+@bp.get("/")
+def index() -> tuple[str, int, dict]:
+    return _roster_page(StudentForm())
+
+
+@bp.post("/")
+def add() -> Response | tuple[str, int, dict]:
+    form = StudentForm.from_post(request.form)
+    if _saved(form, lambda: services().students.create(form.fields(), request_id())):
+        return _back_to_roster()
+    return _roster_page(form, status=400)
+
+
+@bp.get("/update/<int:student_id>")
+def edit(student_id: int) -> tuple[str, int, dict]:
+    students = services().students
+    student, grades = services().with_grades(request_id(), lambda: _known(student_id, lambda: students.get(student_id, request_id())))
+    return _page("edit.html", grades, 200, student_id=student_id, form=StudentForm.from_student(student))
+
+
+@bp.post("/update/<int:student_id>")
+def update(student_id: int) -> Response | tuple[str, int, dict]:
+    form = StudentForm.from_post(request.form)
+    students = services().students
+    if _saved(form, lambda: _known(student_id, lambda: students.update(student_id, form.fields(), request_id()))):
+        return _back_to_roster()
+    _, grades = services().with_grades(request_id(), lambda: None)
+    return _page("edit.html", grades, 400, student_id=student_id, form=form)
+
+
+@bp.get("/delete/<int:student_id>")
+def delete(student_id: int) -> Response:
+    _known(student_id, lambda: services().students.delete(student_id, request_id()))
+    return _back_to_roster()
