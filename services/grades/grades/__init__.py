@@ -1,0 +1,1 @@
+"""The Grades Django project: settings, root URLconf and the WSGI entry point."""

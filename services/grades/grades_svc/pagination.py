@@ -1,0 +1,48 @@
+"""The chapter's wire format: a bare JSON array, with the page described in headers.
+
+`?limit=` (1..500, default 100) and `?offset=` (0..); `X-Total-Count` and `Link: <…>; rel="next"`.
+Unlike DRF's LimitOffsetPagination, a bad value is a 400 with the field named, not silently replaced.
+"""
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+# SQLite's OFFSET is a 64-bit integer; a larger one would be a 500, not a client error.
+MAX_OFFSET = 10**9
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ValidationError({name: [f"Must be an integer between {low} and {high}."]})
+    return value
+
+
+class HeaderLimitOffsetPagination(BasePagination):
+    default_limit = 100
+    max_limit = 500
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: object = None) -> list:
+        self.request = request
+        self.limit = _int_param(request, "limit", self.default_limit, 1, self.max_limit)
+        self.offset = _int_param(request, "offset", 0, 0, MAX_OFFSET)
+        self.count = queryset.count()
+        return list(queryset[self.offset : self.offset + self.limit])
+
+    def get_paginated_response(self, data: list) -> Response:
+        headers = {"X-Total-Count": str(self.count)}
+        if self.offset + self.limit < self.count:
+            url = replace_query_param(self.request.build_absolute_uri(), "limit", self.limit)
+            url = replace_query_param(url, "offset", self.offset + self.limit)
+            headers["Link"] = f'<{url}>; rel="next"'
+        return Response(data, headers=headers)

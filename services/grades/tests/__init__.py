@@ -1,0 +1,1 @@
+"""Tests of the Grades service, in the style of DRF's testing guide."""

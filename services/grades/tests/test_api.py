@@ -1,0 +1,125 @@
+from rest_framework import status
+from rest_framework.test import APITestCase
+
+from grades_svc.models import Grade
+
+NORTH = {"grade_id": "G1", "building": "North", "teacher": "Mr. Smith"}
+
+
+class GradeCrudTests(APITestCase):
+    def test_create_returns_the_grade(self) -> None:
+        response = self.client.post("/grades", NORTH, format="json")
+        self.assertEqual(response.status_code, status.HTTP_201_CREATED)
+        self.assertEqual(response.json(), NORTH)
+        self.assertEqual(Grade.objects.get().teacher, "Mr. Smith")
+
+    def test_create_accepts_a_form_body(self) -> None:
+        response = self.client.post("/grades", NORTH)  # multipart, as a browser form may send
+        self.assertEqual(response.status_code, status.HTTP_201_CREATED)
+        response = self.client.post(
+            "/grades",
+            "grade_id=G2&building=South&teacher=Ms.+Jones",
+            content_type="application/x-www-form-urlencoded",
+        )
+        self.assertEqual(response.status_code, status.HTTP_201_CREATED)
+        self.assertEqual(response.json()["teacher"], "Ms. Jones")
+
+    def test_list_is_a_bare_array(self) -> None:
+        Grade.objects.create(**NORTH)
+        response = self.client.get("/grades")
+        self.assertEqual(response.status_code, status.HTTP_200_OK)
+        self.assertEqual(response.json(), [NORTH])
+        self.assertEqual(response["Content-Type"], "application/json")
+
+    def test_retrieve_with_and_without_trailing_slash(self) -> None:
+        Grade.objects.create(**NORTH)
+        for url in ("/grades/G1", "/grades/G1/"):
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, status.HTTP_200_OK, url)
+            self.assertEqual(response.json(), NORTH)
+        self.assertEqual(self.client.get("/grades/").status_code, status.HTTP_200_OK)
+
+    def test_put_replaces_and_patch_changes_the_fields_given(self) -> None:
+        Grade.objects.create(**NORTH)
+        replaced = {"grade_id": "G1", "building": "East", "teacher": "Dr. Who"}
+        response = self.client.put("/grades/G1", replaced, format="json")
+        self.assertEqual(response.status_code, status.HTTP_200_OK)
+        self.assertEqual(response.json(), replaced)
+        response = self.client.patch("/grades/G1", {"building": "West"}, format="json")
+        self.assertEqual(response.status_code, status.HTTP_200_OK)
+        self.assertEqual(response.json(), {**replaced, "building": "West"})
+
+    def test_put_needs_every_field(self) -> None:
+        Grade.objects.create(**NORTH)
+        response = self.client.put("/grades/G1", {"building": "East"}, format="json")
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertEqual(set(response.json()), {"grade_id", "teacher"})
+
+    def test_delete(self) -> None:
+        Grade.objects.create(**NORTH)
+        response = self.client.delete("/grades/G1")
+        self.assertEqual(response.status_code, status.HTTP_204_NO_CONTENT)
+        self.assertFalse(Grade.objects.exists())
+
+    def test_ids_may_hold_dots_dashes_and_underscores(self) -> None:
+        grade = {**NORTH, "grade_id": "G-1_a.b"}
+        self.assertEqual(self.client.post("/grades", grade, format="json").status_code, status.HTTP_201_CREATED)
+        self.assertEqual(self.client.get("/grades/G-1_a.b").json(), grade)
+
+
+class GradeErrorTests(APITestCase):
+    def test_missing_and_blank_fields_are_named(self) -> None:
+        response = self.client.post("/grades", {"grade_id": "", "building": "x"}, format="json")
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertEqual(set(response.json()), {"grade_id", "teacher"})
+
+    def test_too_long_fields_are_named(self) -> None:
+        response = self.client.post("/grades", {**NORTH, "grade_id": "G" * 21, "teacher": "t" * 201}, format="json")
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertEqual(set(response.json()), {"grade_id", "teacher"})
+
+    def test_duplicate_grade_id(self) -> None:
+        Grade.objects.create(**NORTH)
+        response = self.client.post("/grades", NORTH, format="json")
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertIn("grade_id", response.json())
+        self.assertIsInstance(response.json()["grade_id"], list)
+        self.assertEqual(Grade.objects.count(), 1)
+
+    def test_unknown_id_is_a_json_404(self) -> None:
+        for method in ("get", "put", "patch", "delete"):
+            response = getattr(self.client, method)("/grades/NOPE")
+            self.assertEqual(response.status_code, status.HTTP_404_NOT_FOUND, method)
+            self.assertIn("detail", response.json())
+
+    def test_unknown_path_is_a_json_404(self) -> None:
+        for url in ("/nope", "/grades/a/b", "/grades/bad%20id"):
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, status.HTTP_404_NOT_FOUND, url)
+            self.assertEqual(response.json(), {"detail": "Not found."})
+
+    def test_malformed_json_is_a_400(self) -> None:
+        response = self.client.generic("POST", "/grades", b'{"grade_id": ', content_type="application/json")
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertIn("detail", response.json())
+
+    def test_a_json_array_is_a_400(self) -> None:
+        response = self.client.post("/grades", [NORTH], format="json")
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+
+    def test_bodies_over_64_kib_are_a_json_413(self) -> None:
+        big = {**NORTH, "teacher": "x" * (64 * 1024)}
+        for kwargs in ({"format": "json"}, {}):
+            response = self.client.post("/grades", big, **kwargs)
+            self.assertEqual(response.status_code, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+            self.assertIn("detail", response.json())
+        response = self.client.generic(
+            "POST", "/grades", "teacher=" + "x" * (64 * 1024), content_type="application/x-www-form-urlencoded"
+        )
+        self.assertEqual(response.status_code, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        self.assertFalse(Grade.objects.exists())
+
+    def test_unknown_host_is_a_json_400(self) -> None:
+        response = self.client.get("/grades", headers={"host": "evil.example"})
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertEqual(response.json(), {"detail": "Bad request."})
