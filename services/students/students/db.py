@@ -1,0 +1,49 @@
+"""The SQLite connection: one per request, kept on flask.g, closed at teardown."""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Flask, current_app, g
+
+
+def connect(path: str, *, create: bool = False) -> sqlite3.Connection:
+    # Requests open the file read-write but never create it: a database that vanished must make
+    # /readyz fail, not be silently replaced by an empty one.
+    mode = "rwc" if create else "rw"
+    conn = sqlite3.connect(f"file:{quote(path)}?mode={mode}", uri=True, timeout=5.0)
+    conn.row_factory = sqlite3.Row
+    # With WAL, NORMAL survives the process being killed (kill -9): a commit is in the WAL file
+    # once it returns. Only an OS crash or power loss may lose the last commits, which we accept.
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def init_db(path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(path, create=True)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")  # persistent in the file; readers never block the writer
+        conn.executescript(resources.files(__package__).joinpath("schema.sql").read_text())
+    finally:
+        conn.close()
+
+
+def get_db() -> sqlite3.Connection:
+    if "db" not in g:
+        g.db = connect(current_app.config["STUDENTS_DB"])
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    conn = g.pop("db", None)
+    if conn is not None:
+        conn.close()
+
+
+def init_app(app: Flask) -> None:
+    init_db(app.config["STUDENTS_DB"])
+    app.teardown_appcontext(close_db)

@@ -1,0 +1,29 @@
+"""?limit=&offset= for list endpoints: default 100, at most 500, anything else is a 400."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import ApiError
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+
+
+def _int(args: Mapping[str, str], name: str, default: int, lo: int, hi: int, fields: dict[str, list[str]]) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18 and lo <= int(raw) <= hi):
+        fields[name] = [f"must be an integer from {lo} to {hi}"]
+        return default
+    return int(raw)
+
+
+def parse_page(args: Mapping[str, str]) -> tuple[int, int]:
+    fields: dict[str, list[str]] = {}
+    limit = _int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, fields)
+    offset = _int(args, "offset", 0, 0, 10**18 - 1, fields)
+    if fields:
+        raise ApiError(400, "invalid page", fields)
+    return limit, offset
