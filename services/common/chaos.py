@@ -13,6 +13,7 @@ the control routes are exempt from everything so that a reset always gets throug
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import math
@@ -29,6 +30,7 @@ HEALTH_PATHS = ("/healthz", "/readyz")
 MAX_BODY = 64 * 1024
 MIB = 1024 * 1024
 PAGE = 4096
+HASH_BLOCK = 256 * 1024  # one cpu step: well under a millisecond, so a reset stops it at once
 LEAK_TICK_S = 0.1  # how often a leak grows; small so that mb_per_s is smooth
 
 StartResponse = Callable[..., Any]
@@ -105,9 +107,11 @@ class Assault:
 
 
 def _busy(assault: Assault, clock: Callable[[], float]) -> None:
+    # Hashing a large buffer releases the GIL, so N threads load N cores instead of taking turns
+    # on one, and the service's own threads feel CPU contention rather than lock contention.
+    block = bytes(HASH_BLOCK)
     while not assault.stop.is_set() and clock() < assault.until:
-        for _ in range(10_000):
-            pass
+        hashlib.sha256(block)
 
 
 def _grow(assault: Assault, clock: Callable[[], float]) -> None:
