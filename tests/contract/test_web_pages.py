@@ -1,0 +1,104 @@
+"""Web: the roster joined from both APIs, and the add / update / delete forms that redirect to it."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from support import read_page, unique
+
+HEADERS = ["No", "Name", "Grade", "Building", "Teacher", "Actions"]
+
+
+def _redirects_to_roster(response) -> bool:
+    location = response.headers.get("Location", "")
+    return response.status_code in (302, 303) and urlsplit(urljoin(response.url, location)).path == "/"
+
+
+def _roster(api):
+    response = api.get("/")
+    assert response.status_code == 200
+    return read_page(response.text)
+
+
+def test_the_roster_page(api):
+    response = api.get("/")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "X-Degraded" not in response.headers
+    page = read_page(response.text)
+    assert page.headers[: len(HEADERS)] == HEADERS
+    assert {"first_name", "last_name", "grade"} <= set(page.inputs)
+
+
+def test_a_student_appears_joined_with_building_and_teacher(api, make_grade, make_student):
+    grade = make_grade()
+    student = make_student(grade=grade["grade_id"])
+    row = _roster(api).row_of(student["name"])
+    assert row is not None
+    assert row[:5] == [str(student["id"]), student["name"], grade["grade_id"], grade["building"], grade["teacher"]]
+
+
+def test_a_grade_that_grades_does_not_know_shows_as_unknown(api, make_student):
+    student = make_student(grade=unique("ZZ"))
+    row = _roster(api).row_of(student["name"])
+    assert row is not None and "unknown grade" in row[3:5]
+
+
+@pytest.mark.parametrize(
+    ("first", "last"), [("Solo{u}", ""), ("Mary", "Ann Evans{u}")], ids=["one-word", "three-words"]
+)
+def test_the_add_form_creates_and_redirects(api, first, last):
+    tag = unique("")
+    first, last = first.format(u=tag), last.format(u=tag)
+    name = " ".join(part for part in (first, last) if part)
+    response = api.post("/", data={"first_name": first, "last_name": last, "grade": "G1"})
+    assert _redirects_to_roster(response), (response.status_code, response.text[:300])
+    row = _roster(api).row_of(name)
+    assert row is not None and row[2] == "G1"
+    api.delete(f"/students/{row[0]}")
+
+
+def test_the_update_form_shows_and_saves(api, make_student):
+    student = make_student(name=f"Before {unique('U')}", grade="G1")
+    form = api.get(f"/update/{student['id']}")
+    assert form.status_code == 200
+    inputs = read_page(form.text).inputs
+    assert " ".join(filter(None, (inputs["first_name"], inputs["last_name"]))) == student["name"]
+    assert inputs["grade"] == "G1"
+
+    new_last = unique("After")
+    response = api.post(
+        f"/update/{student['id']}", data={"first_name": "Renamed", "last_name": new_last, "grade": "G2"}
+    )
+    assert _redirects_to_roster(response)
+    assert api.get(f"/students/{student['id']}").json() == {
+        "id": student["id"],
+        "name": f"Renamed {new_last}",
+        "grade": "G2",
+    }
+
+
+def test_the_delete_link_deletes_and_redirects(api, make_student):
+    student = make_student()
+    assert _redirects_to_roster(api.get(f"/delete/{student['id']}"))
+    assert api.get(f"/students/{student['id']}").status_code == 404
+    assert _roster(api).row_of(student["name"]) is None
+
+
+@pytest.mark.parametrize("path", ["/update/999999999", "/delete/999999999", "/update/abc"])
+def test_unknown_students_in_the_pages_are_404(api, path):
+    assert api.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"first_name": "", "last_name": "", "grade": "G1"}, {"first_name": "x" * 81, "last_name": "", "grade": "G1"}],
+    ids=["empty-name", "name-too-long"],
+)
+def test_invalid_forms_show_their_errors(api, make_student, fields):
+    for path in ("/", f"/update/{make_student()['id']}"):
+        response = api.post(path, data=fields)
+        assert response.status_code in (200, 400, 422), (path, response.status_code)
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert {"first_name", "last_name", "grade"} <= set(read_page(response.text).inputs)
