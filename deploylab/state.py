@@ -3,6 +3,7 @@
 .lab/<model>/state.json   what `up` started (PIDs, ports, units, base URL)
 .lab/<model>/secrets.env  the deployment's secrets (Django key, chaos token)
 .lab/<model>/logs/        one log file per unit
+.lab/current              the model that is up now
 """
 
 from __future__ import annotations
@@ -49,3 +50,21 @@ def deployment_secrets(model_dir: Path, *, fresh: bool = False) -> dict[str, str
     with os.fdopen(fd, "w") as handle:
         handle.writelines(f"{name}={value}\n" for name, value in values.items())
     return values
+
+
+def read_current(state_dir: Path) -> str | None:
+    """The model recorded as up (.lab/current): only one model holds the entry port at a time."""
+    try:
+        return (state_dir / "current").read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def write_current(state_dir: Path, model: str) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "current").write_text(model + "\n")
+
+
+def clear_current(state_dir: Path, model: str) -> None:
+    if read_current(state_dir) == model:
+        (state_dir / "current").unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Model A: one waitress process hosts all three apps in one interpreter."""

@@ -1,0 +1,7 @@
+"""`python -m deploylab` is the `deploylab` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

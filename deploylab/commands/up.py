@@ -1,0 +1,35 @@
+"""`deploylab up MODEL [--seed]`: start one model and wait until it serves; ends by printing the base URL."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import state
+from ..driver import LabContext
+from ..errors import LabError
+from ..registry import make_driver
+from .seed import load_seed
+
+
+def main(ctx: LabContext, args: argparse.Namespace) -> int:
+    current = state.read_current(ctx.state_dir)
+    if current == args.model:
+        raise LabError(f"model {current} is already up; `deploylab down` first to start it again")
+    if current:
+        raise LabError(f"model {current} is up and holds the entry port; `deploylab down` first")
+    driver = make_driver(args.model, ctx)
+    reason = driver.available()
+    if reason:
+        raise LabError(f"model {args.model} cannot run on this machine: {reason}")
+    deployment = driver.up()
+    state.write_current(ctx.state_dir, args.model)
+    if args.seed:
+        seed = load_seed(required=False)
+        if seed:
+            print("seeding the sample data", file=sys.stderr, flush=True)
+            seed(deployment.base_url)
+        else:
+            print("seed: not built yet (deploylab/seed.py is missing); skipped", file=sys.stderr)
+    print(deployment.base_url)
+    return 0
