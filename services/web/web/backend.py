@@ -63,7 +63,9 @@ def make_pool(maxsize: int) -> urllib3.PoolManager:
 
 
 class Backend:
-    def __init__(self, service: str, base_url: str, pool: urllib3.PoolManager, timeout_s: float, connect_s: float) -> None:
+    def __init__(
+        self, service: str, base_url: str, pool: urllib3.PoolManager, timeout_s: float, connect_s: float
+    ) -> None:
         self.service, self.base_url, self.pool = service, base_url, pool
         self.timeout_s, self.connect_s = timeout_s, connect_s
         origin = urlsplit(base_url)

@@ -1,11 +1,13 @@
-"""The chapter's pages: the roster with its add form, the edit form, and delete."""
+"""The chapter's pages: the roster with its add form, the edit form, and delete.
+
+Backend failures are not caught here: errors.py maps them to pages (unknown id 404, Students down 503).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from . import backend
@@ -16,14 +18,6 @@ from .roster import join
 from .services import services
 
 bp = Blueprint("pages", __name__)
-T = TypeVar("T")
-
-
-def _known(student_id: int, call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except backend.NotFound:
-        abort(404, description=f"There is no student with number {student_id}.")
 
 
 def _saved(form: StudentForm, save: Callable[[], None]) -> bool:
@@ -67,16 +61,15 @@ def add() -> Response | tuple[str, int, dict]:
 
 @bp.get("/update/<int:student_id>")
 def edit(student_id: int) -> tuple[str, int, dict]:
-    students = services().students
-    student, grades = services().with_grades(request_id(), lambda: _known(student_id, lambda: students.get(student_id, request_id())))
+    rid = request_id()
+    student, grades = services().with_grades(rid, lambda: services().students.get(student_id, rid))
     return _page("edit.html", grades, 200, student_id=student_id, form=StudentForm.from_student(student))
 
 
 @bp.post("/update/<int:student_id>")
 def update(student_id: int) -> Response | tuple[str, int, dict]:
     form = StudentForm.from_post(request.form)
-    students = services().students
-    if _saved(form, lambda: _known(student_id, lambda: students.update(student_id, form.fields(), request_id()))):
+    if _saved(form, lambda: services().students.update(student_id, form.fields(), request_id())):
         return _back_to_roster()
     _, grades = services().with_grades(request_id(), lambda: None)
     return _page("edit.html", grades, 400, student_id=student_id, form=form)
@@ -84,5 +77,5 @@ def update(student_id: int) -> Response | tuple[str, int, dict]:
 
 @bp.get("/delete/<int:student_id>")
 def delete(student_id: int) -> Response:
-    _known(student_id, lambda: services().students.delete(student_id, request_id()))
+    services().students.delete(student_id, request_id())
     return _back_to_roster()
