@@ -1,0 +1,123 @@
+"""The gateway's configuration, parsed once from the environment at the edge (``python -m gateway``)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from routing import RouteTable, parse_upstreams
+
+
+class ConfigError(ValueError):
+    """A setting the gateway cannot start with; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class UpstreamConfig:
+    name: str
+    host: str
+    port: int
+    connect_timeout: float
+    request_timeout: float
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    upstreams: dict[str, UpstreamConfig]
+    routes: RouteTable
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body: int = 64 * 1024
+    chaos_token: str = ""  # empty: the /__chaos__ routes do not exist
+    health_timeout: float = 1.0  # per /readyz probe, so /healthz answers quickly even when an upstream hangs
+
+    @classmethod
+    def build(
+        cls,
+        upstreams: str,
+        routes: str,
+        *,
+        connect_timeout: float = 1.0,
+        request_timeout: float = 10.0,
+        timeouts: str = "",
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        max_body: int = 64 * 1024,
+        chaos_token: str = "",
+        health_timeout: float = 1.0,
+    ) -> GatewayConfig:
+        """From the specs as they appear in the environment; tests call this directly."""
+        try:
+            urls = parse_upstreams(upstreams)
+            table = RouteTable.parse(routes)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        missing = sorted(table.services - urls.keys())
+        if missing:
+            raise ConfigError(f"GATEWAY_ROUTES names upstreams missing from GATEWAY_UPSTREAMS: {', '.join(missing)}")
+        overrides = _parse_timeouts(timeouts, urls.keys())
+        return cls(
+            upstreams={
+                name: _upstream(name, url, connect_timeout, overrides.get(name, request_timeout))
+                for name, url in urls.items()
+            },
+            routes=table,
+            host=host,
+            port=port,
+            max_body=max_body,
+            chaos_token=chaos_token,
+            health_timeout=health_timeout,
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GatewayConfig:
+        for required in ("GATEWAY_UPSTREAMS", "GATEWAY_ROUTES"):
+            if not env.get(required, "").strip():
+                raise ConfigError(f"{required} is required")
+        return cls.build(
+            env["GATEWAY_UPSTREAMS"],
+            env["GATEWAY_ROUTES"],
+            connect_timeout=_number(env, "GATEWAY_CONNECT_TIMEOUT", 1.0),
+            request_timeout=_number(env, "GATEWAY_REQUEST_TIMEOUT", 10.0),
+            timeouts=env.get("GATEWAY_TIMEOUTS", ""),
+            host=env.get("GATEWAY_HOST", "").strip() or "127.0.0.1",
+            port=int(_number(env, "GATEWAY_PORT", 8000)),
+            max_body=int(_number(env, "GATEWAY_MAX_BODY", 64 * 1024)),
+            chaos_token=env.get("CHAOS_TOKEN", "").strip(),
+            health_timeout=_number(env, "GATEWAY_HEALTH_TIMEOUT", 1.0),
+        )
+
+
+def _upstream(name: str, url: str, connect_timeout: float, request_timeout: float) -> UpstreamConfig:
+    parts = urlsplit(url)
+    # Every hop of the lab is plain HTTP, on this machine or on networks the lab made.
+    if parts.scheme != "http" or not parts.hostname or parts.path:
+        raise ConfigError(f"upstream {name}: expected http://host:port, got {url!r}")
+    return UpstreamConfig(name, parts.hostname, parts.port or 80, connect_timeout, request_timeout)
+
+
+def _parse_timeouts(spec: str, names: Collection[str]) -> dict[str, float]:
+    """GATEWAY_TIMEOUTS 'grades=2,web=5' -> per-upstream request timeouts in seconds."""
+    overrides = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, seconds = (part.strip() for part in item.partition("="))
+        if name not in names:
+            raise ConfigError(f"GATEWAY_TIMEOUTS names an unknown upstream: {name!r}")
+        overrides[name] = _positive(f"GATEWAY_TIMEOUTS {name}", seconds)
+    return overrides
+
+
+def _number(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key, "").strip()
+    return _positive(key, raw) if raw else default
+
+
+def _positive(key: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{key} must be positive, got {raw!r}")
+    return value

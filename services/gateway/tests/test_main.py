@@ -1,0 +1,47 @@
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_python_m_gateway_serves_logs_and_stops_on_sigterm():
+    services = Path(__file__).resolve().parent.parent.parent
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(services / "gateway"), str(services / "common")]),
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_UPSTREAMS": f"web=http://127.0.0.1:{free_port()}",
+        "GATEWAY_ROUTES": "/=web",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "gateway"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 503
+                assert json.loads(exc.read())["upstreams"]["web"]["status"] == "down"
+                break
+            except urllib.error.URLError:
+                assert time.monotonic() < deadline, "the gateway did not start"
+                time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert f"gateway listening on http://127.0.0.1:{port}" in stderr
+    assert "gateway.access INFO GET /healthz 503 - " in stderr
