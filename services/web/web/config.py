@@ -44,7 +44,7 @@ class WebConfig:
 def _base_url(values: Mapping[str, str | float], name: str) -> str:
     raw = str(values.get(name) or "").strip()
     if not raw:
-        raise ConfigError(f"{name} is required: the base URL of that service, e.g. http://127.0.0.1:8001")
+        raise ConfigError(f"{name} is required: the base URL of that service, e.g. http://127.0.0.1:<port>")
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{name}={raw!r} is not an http(s) URL with a host")
