@@ -36,8 +36,12 @@ class HeaderLimitOffsetPagination(BasePagination):
         self.request = request
         self.limit = _int_param(request, "limit", self.default_limit, 1, self.max_limit)
         self.offset = _int_param(request, "offset", 0, 0, MAX_OFFSET)
-        self.count = queryset.count()
-        return list(queryset[self.offset : self.offset + self.limit])
+        page = list(queryset[self.offset : self.offset + self.limit])
+        # A short page that starts inside the list ends it, so its length gives the total: one query
+        # instead of two for any list that fits a page.
+        short = len(page) < self.limit and (page or self.offset == 0)
+        self.count = self.offset + len(page) if short else queryset.count()
+        return page
 
     def get_paginated_response(self, data: list) -> Response:
         headers = {"X-Total-Count": str(self.count)}

@@ -2,6 +2,7 @@ from rest_framework import status
 from rest_framework.test import APITestCase
 
 from grades_svc.models import Grade
+from grades_svc.serializers import GradeSerializer
 
 NORTH = {"grade_id": "G1", "building": "North", "teacher": "Mr. Smith"}
 
@@ -30,6 +31,10 @@ class GradeCrudTests(APITestCase):
         self.assertEqual(response.status_code, status.HTTP_200_OK)
         self.assertEqual(response.json(), [NORTH])
         self.assertEqual(response["Content-Type"], "application/json")
+
+    def test_list_rows_are_what_the_serializer_makes(self) -> None:
+        grades = [Grade.objects.create(**NORTH), Grade.objects.create(grade_id="G2", building="", teacher="Ms. ü")]
+        self.assertEqual(self.client.get("/grades").json(), GradeSerializer(grades, many=True).data)
 
     def test_retrieve_with_and_without_trailing_slash(self) -> None:
         Grade.objects.create(**NORTH)

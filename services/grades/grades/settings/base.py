@@ -45,8 +45,8 @@ INSTALLED_APPS = [
 # CommonMiddleware (it enforces ALLOWED_HOSTS); the rest serve the admin and are lazy, so an API
 # request never touches a session.
 MIDDLEWARE = [
-    "grades_svc.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "grades_svc.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,9 +124,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# Client errors (4xx, a bad Host) are answered, not logged: under load they would flood the log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
 }
