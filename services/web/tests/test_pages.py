@@ -202,3 +202,9 @@ def test_the_stylesheet_is_served_locally_with_its_license():
     assert response.status_code == 200
     assert b"Bootstrap  v5.3.3" in response.data[:200] and b"Licensed under MIT" in response.data[:300]
     response.close()
+
+
+def test_names_from_the_backend_are_escaped(client, students):
+    students.items[1]["name"] = "<script>alert(1)</script>"
+    _, html = page(client)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
