@@ -1,0 +1,87 @@
+"""The CLI: parsing, and every LabError as one line on stderr with its exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deploylab import cli
+from deploylab.context import build_context
+from deploylab.errors import LabError, UsageError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*argv: str, state_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEPLOYLAB_STATE_DIR": str(state_dir), "DEPLOYLAB_PORT_OFFSET": "0"}
+    return subprocess.run([sys.executable, "-m", "deploylab", *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_bad_model_is_one_line_and_non_zero(tmp_path: Path) -> None:
+    result = run_cli("up", "zz", state_dir=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["deploylab: unknown model 'zz': choose one of a, b, c, d"]
+    assert "Traceback" not in result.stderr
+
+
+def test_down_with_nothing_up_is_fine_and_idempotent(tmp_path: Path) -> None:
+    for _ in range(2):
+        result = run_cli("down", state_dir=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "nothing is up" in result.stdout
+
+
+def test_argparse_errors_exit_2(tmp_path: Path) -> None:
+    assert run_cli("fault", "b", "grades", "explode", state_dir=tmp_path).returncode == 2
+    assert run_cli(state_dir=tmp_path).returncode == 2
+
+
+def test_parses_fault_with_params() -> None:
+    args = cli.make_parser().parse_args(["--port-offset", "7", "fault", "b", "grades", "latency", "ms=500", "duration_s=30"])
+    assert (args.verb, args.model, args.unit, args.kind, args.params, args.port_offset) == ("fault", "b", "grades", "latency", ["ms=500", "duration_s=30"], 7)
+
+
+def test_up_accepts_restart_after_the_verb() -> None:
+    args = cli.make_parser().parse_args(["up", "b", "--seed", "--restart", "always"])
+    assert (args.model, args.seed, args.verb_restart) == ("b", True, "always")
+
+
+def test_lab_error_maps_to_one_line_and_its_code(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    class Verb:
+        @staticmethod
+        def main(ctx, args):  # noqa: ANN001, ANN205
+            raise UsageError("bad things\nsecond line stays in the message")
+
+    monkeypatch.setattr(cli, "_import", lambda verb: Verb)
+    assert cli.main(["status"]) == 2
+    assert capsys.readouterr().err.startswith("deploylab: bad things")
+
+
+def test_keyboard_interrupt_is_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    class Verb:
+        @staticmethod
+        def main(ctx, args):  # noqa: ANN001, ANN205
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_import", lambda verb: Verb)
+    assert cli.main(["status"]) == 130
+    assert capsys.readouterr().err == "deploylab: interrupted\n"
+
+
+def test_missing_delegated_verb_says_not_built_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(cli.VERBS, "compare", "deploylab.commands.no_such_verb")
+    with pytest.raises(LabError, match="not built yet"):
+        cli._import("compare")
+
+
+def test_context_from_flags_and_environment(tmp_path: Path) -> None:
+    env = {"DEPLOYLAB_STATE_DIR": str(tmp_path), "DEPLOYLAB_PORT_OFFSET": "100", "DEPLOYLAB_RESTART": "always"}
+    ctx = build_context(environ=env)
+    assert (ctx.state_dir, ctx.port_offset, ctx.entry_port, ctx.restart_policy) == (tmp_path.resolve(), 100, 8100, "always")
+    assert build_context(port_offset=3, restart_policy="no", environ=env).port_offset == 3
+    with pytest.raises(UsageError):
+        build_context(environ={**env, "DEPLOYLAB_RESTART": "sometimes"})
