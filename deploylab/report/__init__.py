@@ -1,0 +1,21 @@
+"""A run's report: summary.json (every figure), summary.md (tables) and report.html (plots + tables)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import html, markdown
+from .summary import summarize
+
+
+def write_reports(
+    out_dir: Path, meta: dict[str, Any], events: list[dict[str, Any]], samples: list[dict[str, Any]],
+    generator_limit: float,
+) -> dict[str, Any]:
+    summary, series = summarize(out_dir, meta, events, samples, generator_limit)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    (out_dir / "summary.md").write_text(markdown.render(summary))
+    (out_dir / "report.html").write_text(html.render(summary, series))
+    return summary

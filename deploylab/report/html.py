@@ -1,0 +1,73 @@
+"""report.html: one self-contained page (inline SVG and CSS, no script, no CDN) that opens offline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from loadtests.groups import GROUPS
+
+from ..resources import cpu_series, generator_cpu, memory_bytes, per_unit
+from . import tables
+from .markdown import headline
+from .svg import line_chart
+
+STYLE = ("body{font:14px system-ui,sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse;margin:.5em 0}"
+         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
+         ".warn{color:#b00;font-weight:bold}")
+
+
+def _table(columns: Sequence[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _charts(summary: dict[str, Any], series: dict[str, Any]) -> list[str]:
+    t0, bin_s, bins = series["t0"], series["bin_s"], series["bins"]
+    x_max = summary["load_window_s"][1] or 1.0
+    shaded = [tuple(f["window_s"]) for f in summary["faults"]]
+    mid = lambda i: (i + 0.5) * bin_s  # noqa: E731
+    rps = {g: [(mid(i), b.throughput) for i, b in enumerate(bins[g])] for g in GROUPS}
+    p95 = {g: [(mid(i), b.p95) for i, b in enumerate(bins[g])] for g in GROUPS}
+    bad = {f"{g} {kind}": [(mid(i), 100 * getattr(b, attr) if b.count else None) for i, b in enumerate(bins[g])]
+           for g in GROUPS for kind, attr in (("failed", "error_rate"), ("degraded", "degraded_rate"))}
+    units = per_unit(series["samples"])
+    cpu = {u: [(t - t0, v) for t, v in cpu_series(rows)] for u, rows in units.items()}
+    cpu["load generator"] = [(t - t0, v) for t, v in generator_cpu(series["samples"])]
+    memory = {u: [(r["t"] - t0, memory_bytes(r) / 2**20 if r.get("up") else None) for r in rows] for u, rows in units.items()}
+    window = lambda s: {k: [(x, y) for x, y in v if 0 <= x <= x_max] for k, v in s.items()}  # noqa: E731
+    return [
+        line_chart("Requests per second by endpoint group (fault windows shaded)", rps, x_max, "req/s", shaded),
+        line_chart("p95 latency by endpoint group (1-s bins, answered requests)", p95, x_max, "ms", shaded),
+        line_chart("Failed and degraded share by endpoint group", bad, x_max, "%", shaded),
+        line_chart("CPU per unit (100 = one core)", window(cpu), x_max, "%", shaded),
+        line_chart("Memory per unit (each unit's memory source)", window(memory), x_max, "MiB", shaded),
+    ]
+
+
+def render(summary: dict[str, Any], series: dict[str, Any]) -> str:
+    lines = headline(summary)
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Run {escape(summary['run_id'])}</title>",
+             f"<style>{STYLE}</style></head><body><h1>Run {escape(summary['run_id'])}</h1><ul>"]
+    parts += [f"<li class='{'warn' if line.startswith('**') else ''}'>{escape(line.replace('**', ''))}</li>" for line in lines]
+    parts += ["</ul><h2>Over time</h2>", *_charts(summary, series)]
+    parts += ["<h2>Per endpoint group (whole load, after ramp-up)</h2>",
+              _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary["overall"]))]
+    for fault in summary["faults"]:
+        f = fault["fault"]
+        parts += [f"<h2>Fault: {escape(f['kind'])} {escape(f['unit'] or f['service'])} at {f['at_s']:.1f} s</h2>",
+                  _table(tables.FAULT_COLUMNS, tables.fault_rows(fault)), f"<p>{escape(tables.recovery_line(fault))}</p>"]
+    if "capacity" in summary:
+        capacity = summary["capacity"]
+        parts += ["<h2>Capacity (step load)</h2>", _table(tables.STEP_COLUMNS, tables.step_rows(capacity)),
+                  f"<p>Highest sustained throughput: {capacity['best_throughput']} req/s at {capacity['best_users']} users.</p>"]
+    parts += ["<h2>Resources per unit</h2>", _table(tables.RESOURCE_COLUMNS, tables.resource_rows(summary["resources"]))]
+    parts += ["<h2>How the figures were computed</h2><ul>"]
+    parts += [f"<li><b>{escape(k)}</b>: {escape(str(v))}</li>" for k, v in summary["method"].items()]
+    parts += ["</ul><h2>Events</h2>", _table(("t s", "kind", "details"), [
+        [str(e["t"]), e["kind"], ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("t", "kind"))]
+        for e in summary["events"]])]
+    parts.append("</body></html>")
+    return "\n".join(parts)

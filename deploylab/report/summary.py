@@ -1,0 +1,121 @@
+"""summary.json: every figure of one run, computed from its files (request log, samples, events)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from loadtests.shape_table import stages
+
+from .. import analysis
+from ..resources import usage
+from ..scenarios import Fault, Scenario
+
+BIN_S = 1.0
+METHOD = {
+    "percentiles": "exact, nearest rank, over every answered request (ok or degraded) in the per-request log; "
+                   "failed requests count in the error rate, not in the latencies",
+    "throughput": "requests started per second in the window, every outcome",
+    "windows": "before: from the end of the ramp-up to the first fault; during: the fault's at..until, or "
+               "at..at+window_s for a fault with no end (kill, crash, redeploy); after: from the end of during "
+               "to the end of the load",
+    "blast_radius": "a group is in the blast radius when, during the fault, its failed share exceeds the "
+                    "baseline's by more than rate_points (failed), else its degraded share does (degraded), "
+                    "else its p95 exceeds max(p95_ratio x baseline, baseline + p95_floor_ms) (slow)",
+    "recovery": "time to recover: from the fault's end (until_s; for a kill or crash, the restart the sampler "
+                "saw, else the fault itself) to the start of the first recover_bins consecutive 1-s bins in "
+                "which every group of the blast radius is back within the same thresholds; bins without a "
+                "request of those groups are skipped. outage: the same point measured from the fault's start",
+}
+
+
+def _rel(t: float | None, t0: float) -> float | None:
+    return None if t is None else round(t - t0, 2)
+
+
+def _figs(figures: dict[str, analysis.Figures]) -> dict[str, Any]:
+    return {group: figure.to_json() for group, figure in figures.items()}
+
+
+def _restart_seen(events: list[dict[str, Any]], hosts: set[str], after: float) -> float | None:
+    seen = [e["t"] for e in events
+            if e["kind"] in ("unit-up-seen", "unit-restart-seen") and e.get("unit") in hosts and e["t"] > after]
+    return min(seen, default=None)
+
+
+def fault_figures(
+    fault: Fault, scenario: Scenario, requests: list[analysis.Request], bins: dict[str, list[analysis.Figures]],
+    t0: float, load_end: float, baseline_start: float, events: list[dict[str, Any]], units: list[dict[str, Any]],
+) -> dict[str, Any]:
+    at = t0 + fault.at_s
+    during_end = min(load_end, t0 + (fault.until_s if fault.until_s is not None else fault.at_s + scenario.window_s))
+    before = analysis.by_group(requests, baseline_start, at)
+    during = analysis.by_group(requests, at, during_end)
+    after = analysis.by_group(requests, during_end, load_end)
+    radius = analysis.blast_radius(before, during, scenario.thresholds)
+    hosts = {u["name"] for u in units if fault.service in u["services"]} | ({fault.unit} if fault.unit else set())
+    restart = _restart_seen(events, hosts, at) if fault.until_s is None else None
+    fault_end = t0 + fault.until_s if fault.until_s is not None else (restart or at)
+    broken = [group for group, verdict in radius.items() if verdict]
+    back = analysis.recovered_at(bins, t0, before, broken, fault_end, scenario.thresholds, BIN_S)
+    return {
+        "fault": asdict(fault),
+        "window_s": [_rel(at, t0), _rel(during_end, t0)],
+        "baseline_window_s": [_rel(baseline_start, t0), _rel(at, t0)],
+        "before": _figs(before), "during": _figs(during), "after": _figs(after),
+        "blast_radius": radius,
+        "restart_seen_s": _rel(restart, t0),
+        "fault_end_s": _rel(fault_end, t0),
+        "back_within_threshold_s": _rel(back, t0),
+        "time_to_recover_s": None if back is None else round(back - fault_end, 2),
+        "outage_s": None if back is None else round(back - at, 2),
+        "recovered": back is not None,
+    }
+
+
+def summarize(
+    out_dir: Path, meta: dict[str, Any], events: list[dict[str, Any]], samples: list[dict[str, Any]],
+    generator_limit: float,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(summary for summary.json, series for the plots)."""
+    scenario: Scenario = meta["scenario"]
+    requests = analysis.read_requests(sorted(out_dir.glob("requests.*.csv")))
+    t0, load_end = meta.get("load", (meta["started"], meta["started"]))
+    ramp = scenario.users / max(scenario.spawn_rate, 0.1) + 1.0
+    first_fault = min((f.at_s for f in scenario.faults), default=None)
+    baseline_start = t0 + min(ramp, first_fault / 2 if first_fault else ramp)
+    bins = analysis.timeline(requests, t0, max(load_end, t0 + BIN_S), BIN_S)
+    units = meta.get("deployment", {}).get("units", [])
+    generator_max = meta.get("generator_cpu_max") or 0.0
+    summary: dict[str, Any] = {
+        "run_id": meta["run_id"], "model": meta["model"], "model_title": meta["model_title"],
+        "partial": meta.get("partial", False),
+        "scenario": {**{k: v for k, v in asdict(scenario).items() if k != "faults"},
+                     "faults": [asdict(f) for f in scenario.faults]},
+        "profile": meta["profile"], "machine": meta["machine"], "pinning": meta["pinning"],
+        "deployment": meta.get("deployment", {}),
+        "method": {**METHOD, "thresholds": asdict(scenario.thresholds)},
+        "requests_logged": len(requests),
+        "load_window_s": [0.0, _rel(load_end, t0)],
+        "overall": _figs(analysis.by_group(requests, baseline_start, load_end)),
+        "faults": [fault_figures(f, scenario, requests, bins, t0, load_end, baseline_start, events, units)
+                   for f in scenario.faults],
+        "resources": usage(samples, meta.get("idle", (0.0, 0.0)), (t0, load_end)),
+        "generator": {"cpu_max_percent": round(generator_max, 1), "limit_percent": generator_limit,
+                      "overloaded": generator_max > generator_limit},
+        "events": [{**e, "t": _rel(e["t"], t0)} for e in events],
+        "locust_command": meta.get("locust_command"),
+    }
+    if scenario.shape == "step":
+        steps = [(s.users, t0 + s.start_s, t0 + s.end_s) for s in stages("step", scenario.duration_s, scenario.users)]
+        measured, best = analysis.capacity(requests, steps, scenario.slo_p95_ms, scenario.slo_error_rate)
+        summary["capacity"] = {
+            "slo": {"p95_ms": scenario.slo_p95_ms, "error_rate": scenario.slo_error_rate},
+            "steps": [{"users": s.users, "window_s": [_rel(s.start, t0), _rel(s.end, t0)],
+                       "sustained": s.sustained, **s.figures.to_json()} for s in measured],
+            "best_throughput": round(best.figures.throughput, 2) if best else None,
+            "best_users": best.users if best else None,
+        }
+    series = {"t0": t0, "bin_s": BIN_S, "bins": bins, "samples": samples}
+    return summary, series

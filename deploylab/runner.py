@@ -1,0 +1,240 @@
+"""One measured run: up (if needed) -> seed -> warm-up -> Locust + sampler + fault timeline -> down -> report.
+
+`run_scenario` is the library entry (the comparison calls it per model); `deploylab run` wraps it.
+Locust runs as a subprocess pinned (taskset) to the cores the system under test does not use.
+Ctrl-C stops the load, takes down what this run started and still writes a report marked partial.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from . import machine, state
+from .driver import Deployment, Driver, LabContext
+from .errors import LabError
+from .faults import Timeline
+from .probe import http_status
+from .progress import Progress
+from .report import write_reports
+from .sampler import Sampler
+from .scenarios import Scenario
+from .seed import seed
+
+IDLE_S = 3.0  # idle readings before any load: the units' memory at rest
+GENERATOR_LIMIT = 85.0  # the load generator's CPU% beyond which its figures are suspect
+WARMUP_PATHS = ("/", "/students", "/grades", "/students/1", "/grades/G1")
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    out_dir: Path
+    summary: dict[str, Any]
+    partial: bool
+
+    @property
+    def generator_overloaded(self) -> bool:
+        return bool(self.summary.get("generator", {}).get("overloaded"))
+
+
+class EventLog:
+    """events.jsonl: faults, restarts seen, up/down, with wall-clock times. Thread-safe."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, kind: str, details: dict[str, Any] | None = None) -> None:
+        event = {"t": time.time(), "kind": kind, **(details or {})}
+        with self._lock:
+            self.events.append(event)
+            with self.path.open("a") as handle:
+                handle.write(json.dumps(event) + "\n")
+
+
+def new_run_id(model: str, scenario: str) -> str:
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{model}-{scenario}"
+
+
+def pinned(ctx: LabContext, enable: bool = True) -> LabContext:
+    """The system under test on the first half of the cores ("0" on two), unless already chosen or disabled."""
+    cores = os.cpu_count() or 1
+    if not enable or ctx.sut_cpus is not None or cores < 2:
+        return ctx
+    half = cores // 2
+    return replace(ctx, sut_cpus="0" if half == 1 else f"0-{half - 1}")
+
+
+def generator_cpus(sut_cpus: str | None) -> str | None:
+    """The cores left to the load generator, in taskset's list form; None when nothing is pinned."""
+    if not sut_cpus:
+        return None
+    taken: set[int] = set()
+    for part in sut_cpus.split(","):
+        low, _, high = part.partition("-")
+        taken.update(range(int(low), int(high or low) + 1))
+    rest = [str(cpu) for cpu in range(os.cpu_count() or 1) if cpu not in taken]
+    return ",".join(rest) or None
+
+
+def locust_command(ctx: LabContext, scenario: Scenario, base_url: str, out_dir: Path) -> list[str]:
+    command = [
+        sys.executable, "-m", "locust", "-f", str(ctx.root / "loadtests" / "locustfile.py"),
+        "--headless", "--host", base_url,
+        "--users", str(scenario.users), "--spawn-rate", str(scenario.spawn_rate),
+        "--run-time", f"{max(1, round(scenario.duration_s))}s",
+        "--shape", scenario.shape,
+        "--csv", str(out_dir / "locust"), "--csv-full-history",
+        "--request-log", str(out_dir / "requests.csv"),
+        "--only-summary", "--loglevel", "WARNING", "--logfile", str(out_dir / "locust.log"),
+    ]
+    cpus = generator_cpus(ctx.sut_cpus)
+    if cpus and shutil.which("taskset"):
+        command = ["taskset", "-c", cpus, *command]
+    return command
+
+
+def warm_up(base_url: str, seconds: float) -> int:
+    """Requests every endpoint group for a few seconds before measuring (caches, pools, lazy imports)."""
+    done, deadline = 0, time.monotonic() + seconds
+    with requests.Session() as session:
+        while time.monotonic() < deadline:
+            for path in WARMUP_PATHS:
+                try:
+                    session.get(base_url + path, timeout=5)
+                except requests.RequestException:
+                    time.sleep(0.2)
+                done += 1
+    return done
+
+
+def _existing_deployment(driver: Driver) -> Deployment | None:
+    """The deployment of this model already up, if any: the run uses it and leaves it up."""
+    ctx = driver.ctx
+    current = state.read_current(ctx.state_dir)
+    if current and current != driver.name:
+        raise LabError(f"model {current} is up and holds the entry port; `deploylab down` first")
+    if current != driver.name or http_status(ctx.base_url + ctx.manifest.entry_health) != 200:
+        return None
+    token = state.deployment_secrets(ctx.model_dir(driver.name)).get("chaos_token", "")
+    return Deployment(driver.name, ctx.base_url, driver.units(), token, ready_seconds=float("nan"))
+
+
+def run_scenario(
+    ctx: LabContext,
+    driver: Driver,
+    scenario: Scenario,
+    out_dir: Path,
+    *,
+    profile: str | None = None,
+    show_progress: bool = True,
+    keep_up: bool = False,
+) -> RunResult:
+    """Run one scenario against one model and write its report into out_dir. `profile` is recorded only:
+    the scenario passed in is already shaped by it (deploylab.scenarios.load)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    events = EventLog(out_dir / "events.jsonl")
+    meta: dict[str, Any] = {
+        "run_id": out_dir.name, "model": driver.name, "model_title": getattr(driver, "title", driver.name),
+        "scenario": scenario, "profile": profile or scenario.profile, "machine": machine.facts(),
+        "pinning": {"sut_cpus": ctx.sut_cpus, "generator_cpus": generator_cpus(ctx.sut_cpus)},
+        "started": time.time(),
+    }
+    brought_up, partial = False, False
+    sampler: Sampler | None = None
+    try:
+        deployment = _existing_deployment(driver)
+        if deployment is None:
+            events("up-start")
+            driver.build()
+            deployment = driver.up()
+            state.write_current(ctx.state_dir, driver.name)
+            brought_up = True
+            events("up-ready", {"ready_seconds": deployment.ready_seconds})
+        else:
+            events("reused", {"base_url": deployment.base_url})
+        meta["deployment"] = {
+            "base_url": deployment.base_url, "ready_seconds": deployment.ready_seconds, "brought_up": brought_up,
+            "units": [{"name": u.name, "kind": u.kind, "services": list(u.services)} for u in deployment.units],
+        }
+        seeded = seed(deployment.base_url)
+        events("seeded", {"students_created": seeded.students_created, "grades_created": seeded.grades_created})
+        sampler = Sampler(driver, out_dir / "samples.jsonl", events)
+        sampler.start()
+        meta["idle"] = (time.time(), time.time() + IDLE_S)
+        time.sleep(IDLE_S)
+        events("warmup", {"requests": warm_up(deployment.base_url, scenario.warmup_s)})
+        partial = _load(ctx, driver, deployment, scenario, out_dir, events, sampler, meta, show_progress)
+    except KeyboardInterrupt:
+        partial = True
+        events("interrupted")
+    finally:
+        timeline = meta.pop("_timeline", None)
+        try:
+            for part in (timeline, sampler):
+                if part is not None:
+                    part.stop()
+        finally:
+            if brought_up and not keep_up:
+                events("down")
+                driver.down()
+                state.clear_current(ctx.state_dir, driver.name)
+    meta["ended"] = time.time()
+    meta["partial"] = partial
+    meta["generator_cpu_max"] = sampler.generator_cpu_max if sampler else None
+    summary = write_reports(out_dir, meta, events.events, sampler.samples if sampler else [], GENERATOR_LIMIT)
+    return RunResult(out_dir.name, out_dir, summary, partial)
+
+
+def _load(
+    ctx: LabContext, driver: Driver, deployment: Deployment, scenario: Scenario, out_dir: Path,
+    events: EventLog, sampler: Sampler, meta: dict[str, Any], show_progress: bool,
+) -> bool:
+    """Locust for the scenario's duration with the fault timeline beside it. True when interrupted."""
+    command = locust_command(ctx, scenario, deployment.base_url, out_dir)
+    meta["locust_command"] = command
+    t0 = time.time()
+    process = subprocess.Popen(command, cwd=ctx.root, stdout=subprocess.DEVNULL,
+                               stderr=(out_dir / "locust.stderr").open("w"), start_new_session=True)
+    meta["load"] = (t0, t0 + scenario.duration_s)
+    events("load-start", {"pid": process.pid, "users": scenario.users, "shape": scenario.shape})
+    sampler.watch_generator(process.pid)
+    timeline = Timeline(driver, deployment, scenario.faults, t0, events, ctx.manifest.chaos_prefix)
+    meta["_timeline"] = timeline
+    timeline.start()
+    progress = Progress(out_dir / "locust_stats_history.csv", t0, scenario.duration_s, timeline.active,
+                        enabled=show_progress)
+    try:
+        while process.poll() is None:
+            progress.show()
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)  # Locust writes its CSVs and summary on SIGINT
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        events("interrupted")
+        return True
+    finally:
+        progress.done()
+        sampler.watch_generator(None)
+    meta["load"] = (t0, min(time.time(), t0 + scenario.duration_s))
+    events("load-end", {"exit_code": process.returncode})
+    if process.returncode not in (0, 1):  # 1: some requests failed, which a fault run expects
+        raise LabError(f"locust exited with {process.returncode}; see {out_dir / 'locust.log'}")
+    return False

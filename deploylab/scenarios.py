@@ -1,0 +1,119 @@
+"""Run scenarios, read from loadtests/scenarios.toml: a load shape, a duration and a fault timeline."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import LabError, UsageError
+
+SCENARIOS_PATH = Path(__file__).resolve().parent.parent / "loadtests" / "scenarios.toml"
+
+
+@dataclass(frozen=True)
+class Fault:
+    at_s: float
+    kind: str
+    service: str = ""
+    unit: str = ""
+    params: dict[str, float] = field(default_factory=dict)
+    until_s: float | None = None
+
+    @property
+    def target(self) -> str:
+        return self.unit or self.service
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    rate_points: float = 0.01
+    p95_ratio: float = 2.0
+    p95_floor_ms: float = 25.0
+    recover_bins: int = 3
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    shape: str
+    duration_s: float
+    users: int
+    spawn_rate: float
+    warmup_s: float
+    window_s: float
+    faults: tuple[Fault, ...] = ()
+    slo_p95_ms: float = 500.0
+    slo_error_rate: float = 0.01
+    thresholds: Thresholds = Thresholds()
+    profile: str = "full"
+
+    def rescaled(self, duration_s: float) -> Scenario:
+        """The same scenario over another duration: every time in the timeline moves in proportion."""
+        k = duration_s / self.duration_s
+        faults = tuple(
+            replace(f, at_s=f.at_s * k, until_s=None if f.until_s is None else f.until_s * k) for f in self.faults
+        )
+        return replace(self, duration_s=duration_s, window_s=self.window_s * k, faults=faults)
+
+
+def load_all(path: Path = SCENARIOS_PATH) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LabError(f"cannot read scenarios from {path}: {exc}") from None
+    return raw, raw.get("scenarios", {})
+
+
+def names(path: Path = SCENARIOS_PATH) -> list[str]:
+    return list(load_all(path)[1])
+
+
+def load(
+    name: str,
+    *,
+    profile: str = "full",
+    duration_s: float | None = None,
+    users: int | None = None,
+    path: Path = SCENARIOS_PATH,
+) -> Scenario:
+    raw, scenarios = load_all(path)
+    if name not in scenarios:
+        raise UsageError(f"unknown scenario {name!r}: choose one of {', '.join(scenarios)}")
+    profiles = raw.get("profiles", {})
+    if profile not in profiles:
+        raise UsageError(f"unknown profile {profile!r}: choose one of {', '.join(profiles)}")
+    spec = {**raw.get("defaults", {}), **scenarios[name]}
+    slo, thresholds = raw.get("slo", {}), raw.get("thresholds", {})
+    try:
+        scenario = Scenario(
+            name=name,
+            description=spec.get("description", ""),
+            shape=spec["shape"],
+            duration_s=float(spec["duration_s"]),
+            users=int(spec["users"]),
+            spawn_rate=float(spec["spawn_rate"]),
+            warmup_s=float(spec["warmup_s"]),
+            window_s=float(spec["window_s"]),
+            faults=tuple(Fault(**fault) for fault in spec.get("faults", [])),
+            slo_p95_ms=float(slo.get("p95_ms", 500)),
+            slo_error_rate=float(slo.get("error_rate", 0.01)),
+            thresholds=Thresholds(**thresholds),
+            profile=profile,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LabError(f"scenario {name!r} in {path.name} is malformed: {exc}") from None
+    chosen = profiles[profile]
+    if "duration_s" in chosen:
+        scenario = scenario.rescaled(float(chosen["duration_s"]))
+    if "users" in chosen:
+        scenario = replace(scenario, users=min(scenario.users, int(chosen["users"])))
+    if "warmup_s" in chosen:
+        scenario = replace(scenario, warmup_s=float(chosen["warmup_s"]))
+    if duration_s is not None:
+        scenario = scenario.rescaled(duration_s)
+    if users is not None:
+        scenario = replace(scenario, users=users)
+    return scenario

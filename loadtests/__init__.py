@@ -1,0 +1,1 @@
+"""Locust load tests for deploylab: users, load shapes and the exact per-request log."""
