@@ -1,5 +1,8 @@
+from unittest import mock
+
 from rest_framework import status
 from rest_framework.test import APITestCase
+from rest_framework.validators import UniqueValidator
 
 from grades_svc.models import Grade
 from grades_svc.serializers import GradeSerializer
@@ -90,6 +93,18 @@ class GradeErrorTests(APITestCase):
         self.assertIn("grade_id", response.json())
         self.assertIsInstance(response.json()["grade_id"], list)
         self.assertEqual(Grade.objects.count(), 1)
+
+    def test_a_duplicate_that_slips_past_the_check_is_still_a_400(self) -> None:
+        Grade.objects.create(**NORTH)
+        Grade.objects.create(**{**NORTH, "grade_id": "G2"})
+        # As when a concurrent request inserts the same id between the check and the insert.
+        with mock.patch.object(UniqueValidator, "__call__", return_value=None):
+            created = self.client.post("/grades", NORTH, format="json")
+            renamed = self.client.put("/grades/G2", NORTH, format="json")
+        for response in (created, renamed):
+            self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+            self.assertEqual(list(response.json()), ["grade_id"])
+        self.assertEqual(sorted(Grade.objects.values_list("grade_id", flat=True)), ["G1", "G2"])
 
     def test_unknown_id_is_a_json_404(self) -> None:
         for method in ("get", "put", "patch", "delete"):
