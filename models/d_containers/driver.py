@@ -1,0 +1,213 @@
+"""Model D: one container per service (Students, Grades, Web, and the gateway), with Docker Compose.
+
+`ctx.options["swarm"]` runs the same images as a Swarm stack instead, with Students and Grades
+replicated and rolled start-first. Images are built without any registry (local Debian base and a
+host-built wheelhouse, see images.py) and are tagged by a hash of their inputs, so `build` is cached.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import time
+from typing import Any, ClassVar
+
+from deploylab import state
+from deploylab.docker_engine import DockerEngine
+from deploylab.driver import DRIVER_FAULTS, Deployment, LabContext, Sample, Unit
+from deploylab.driver import Driver as BaseDriver
+from deploylab.errors import LabError
+from deploylab.ports import require_free
+from deploylab.probe import wait_until_ready
+
+from . import cli, images, wiring
+from .stats import sample_container
+from .topology import Compose, Swarm
+
+
+def progress(message: str) -> None:
+    print(f"model d: {message}", file=sys.stderr, flush=True)
+
+
+class Driver(BaseDriver):
+    name: ClassVar[str] = "d"
+    title: ClassVar[str] = "one container per service (Docker Compose; --swarm: a single-node Swarm stack)"
+
+    def __init__(self, ctx: LabContext) -> None:
+        super().__init__(ctx)
+        self.engine = DockerEngine()
+        self.model_dir = ctx.model_dir(self.name)
+        self.project = wiring.project_name(ctx)
+
+    # -- what runs where ---------------------------------------------------------------------
+
+    def recorded(self) -> dict[str, Any]:
+        return state.read_state(self.model_dir) or {}
+
+    def swarm_mode(self) -> bool:
+        recorded = self.recorded()
+        return bool(recorded["swarm"]) if "swarm" in recorded else bool(self.ctx.options.get("swarm"))
+
+    def topology(self, swarm: bool | None = None) -> Compose | Swarm:
+        use_swarm = self.swarm_mode() if swarm is None else swarm
+        return Swarm(self.engine, self.project) if use_swarm else Compose(self.engine, self.project)
+
+    def variables(self, image_tags: dict[str, str]) -> dict[str, str]:
+        envs = wiring.environments(self.ctx, state.deployment_secrets(self.model_dir))
+        env_dir = wiring.write_env_files(self.model_dir, envs)
+        variables = wiring.compose_variables(self.ctx, image_tags, env_dir)
+        wiring.write_compose_env(self.model_dir, variables)
+        return variables
+
+    def available(self) -> str | None:
+        if shutil.which("docker") is None and shutil.which("dockerd") is None:
+            return "docker is not installed (apt-get install docker.io docker-compose)"
+        if cli.compose_command() is None:
+            return "neither `docker compose` nor docker-compose is installed"
+        if not self.engine.ping() and shutil.which("dockerd") is None:
+            return "no Docker engine answers at /var/run/docker.sock"
+        return None
+
+    # -- build, up, down ---------------------------------------------------------------------
+
+    def build(self) -> None:
+        cli.ensure_engine(self.engine, self.ctx.root)
+        tags = images.build_all(self.engine, self.ctx, progress)
+        state.write_state(self.model_dir, {**self.recorded(), "built": tags})
+
+    def up(self) -> Deployment:
+        started = time.monotonic()
+        cli.ensure_engine(self.engine, self.ctx.root)
+        self.down()  # whatever an earlier run left, including what dockerd restarted on its own
+        swarm = bool(self.ctx.options.get("swarm"))
+        require_free([self.ctx.entry_port])
+        tags = images.build_all(self.engine, self.ctx, progress)
+        variables = self.variables(tags)
+        initialised = self.join_swarm() if swarm else False
+        record = {"swarm": swarm, "swarm_initialised": initialised, "images": tags, "built": tags,
+                  "project": self.project, "base_url": self.ctx.base_url}
+        state.write_state(self.model_dir, record)
+        progress(f"starting {'a Swarm stack' if swarm else 'compose project'} {self.project}")
+        topology = self.topology(swarm)
+        try:
+            topology.start(variables, self.ctx.up_timeout)
+            self.wait_ready(started)
+        except LabError as exc:
+            report = self.diagnose()
+            self.down()
+            raise LabError(f"model d did not come up: {exc}\n{report}".rstrip()) from None
+        ready = time.monotonic() - started
+        progress(f"ready in {ready:.1f} s at {self.ctx.base_url}")
+        return Deployment(
+            model=self.name,
+            base_url=self.ctx.base_url,
+            units=self.units(),
+            chaos_token=state.deployment_secrets(self.model_dir)["chaos_token"],
+            ready_seconds=ready,
+            details={"project": self.project, "swarm": swarm, "images": tags},
+        )
+
+    def wait_ready(self, started: float) -> None:
+        manifest = self.ctx.manifest
+        base = self.ctx.base_url
+        probes = {"gateway": base + manifest.entry_health, "students": base + "/students?limit=1",
+                  "grades": base + "/grades?limit=1", "web": base + "/"}
+        remaining = max(self.ctx.up_timeout - (time.monotonic() - started), 5.0)
+        late = wait_until_ready(probes, remaining, interval=0.3)
+        if late:
+            raise LabError(f"{late} did not answer 200 at {probes[late]} within {self.ctx.up_timeout:.0f} s")
+
+    def diagnose(self) -> str:
+        """The first container that is not running and healthy, with its log tail."""
+        for unit, container_id in self.topology().containers().items():
+            info = self.engine.container(container_id) or {}
+            status = info.get("State", {})
+            health = (status.get("Health") or {}).get("Status", "none")
+            if not status.get("Running") or health not in ("healthy", "none"):
+                logs = self.engine.logs(container_id, tail=30)
+                return f"unhealthy container: {unit} ({status.get('Status')}, health {health}); its log:\n{logs}"
+        return ""
+
+    def down(self) -> None:
+        if not self.engine.ping():
+            return  # no engine: nothing of ours can run
+        recorded = self.recorded()
+        tags = recorded.get("images") or {part.name: "none" for part in images.parts(self.ctx)}
+        variables = self.variables(tags)
+        purge = bool(self.ctx.options.get("purge"))
+        # Both ways, whatever the state says: a crashed run may have left either behind.
+        if self.swarm_leftovers():
+            Swarm(self.engine, self.project).stop(variables, purge)
+        Compose(self.engine, self.project).stop(variables, purge)
+        if recorded.get("swarm_initialised"):
+            cli.run(["docker", "swarm", "leave", "--force"], check=False)
+        state.write_state(self.model_dir, {"built": recorded.get("built", {})})
+
+    def swarm_leftovers(self) -> bool:
+        return bool(self.engine.containers({"com.docker.stack.namespace": self.project})) or (
+            self.engine.info().get("Swarm", {}).get("LocalNodeState") == "active"
+            and bool(self.engine.request("GET", "/services", {"filters": {"label": [f"com.docker.stack.namespace={self.project}"]}}))
+        )
+
+    def join_swarm(self) -> bool:
+        """Make this engine a one-node swarm unless it is one; True when the lab did it (and so must leave)."""
+        if self.engine.info().get("Swarm", {}).get("LocalNodeState") == "active":
+            return False
+        cli.run(["docker", "swarm", "init", "--advertise-addr", "127.0.0.1"])
+        return True
+
+    # -- what runs, faults, samples ----------------------------------------------------------
+
+    def units(self) -> list[Unit]:
+        out = []
+        for unit, container_id in sorted(self.topology().containers().items()):
+            service = unit.split(".")[0]
+            info = self.engine.container(container_id) or {}
+            networks = (info.get("NetworkSettings") or {}).get("Networks") or {}
+            ip = next((n.get("IPAddress") for n in networks.values() if n.get("IPAddress")), "")
+            port = self.ctx.manifest.services[service].port if service in self.ctx.manifest.services else self.ctx.manifest.entry_port
+            out.append(Unit(unit, "container", (service,), f"http://{ip}:{port}" if ip else ""))
+        return out
+
+    def container_id(self, unit: str) -> str:
+        found = self.topology().containers()
+        if unit not in found:
+            raise LabError(f"model d: no unit {unit!r}; units: {', '.join(sorted(found)) or 'none (is it up?)'}")
+        return found[unit]
+
+    def fault(self, unit: str, kind: str, **params: Any) -> None:
+        if kind not in DRIVER_FAULTS:
+            raise LabError(f"model d: unknown fault {kind!r}: choose one of {', '.join(DRIVER_FAULTS)}")
+        if kind == "redeploy":
+            self.redeploy(unit.split(".")[0], str(params.get("version") or int(time.time())))
+            return
+        container_id = self.container_id(unit)
+        if kind == "kill":
+            # From the host, not `docker kill`: the engine records that as a manual stop and never restarts it.
+            pid = (self.engine.container(container_id) or {}).get("State", {}).get("Pid") or 0
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+        elif kind == "stop":
+            self.engine.request("POST", f"/containers/{container_id}/stop", {"t": 10}, timeout=30)
+        else:
+            self.engine.request("POST", f"/containers/{container_id}/start")
+
+    def redeploy(self, service: str, version: str) -> None:
+        """A new image of one service (its version label changed), replacing its container(s) while the rest serve."""
+        recorded = self.recorded()
+        if not recorded.get("images"):
+            raise LabError("model d is not up")
+        part = next((p for p in images.parts(self.ctx) if p.name == service), None)
+        if part is None:
+            raise LabError(f"model d: cannot redeploy {service!r}")
+        base = images.base_image(self.engine, self.ctx, progress)
+        tag = images.build_part(self.engine, self.ctx, part, base, version, progress)
+        recorded["images"] = {**recorded["images"], service: tag}
+        state.write_state(self.model_dir, recorded)
+        self.topology().replace(service, self.variables(recorded["images"]), self.ctx.up_timeout)
+        progress(f"{service} redeployed as {tag}")
+
+    def sample(self) -> dict[str, Sample]:
+        return {unit: sample_container(self.engine, unit, cid) for unit, cid in self.topology().containers().items()}
