@@ -68,3 +68,10 @@ def write_current(state_dir: Path, model: str) -> None:
 def clear_current(state_dir: Path, model: str) -> None:
     if read_current(state_dir) == model:
         (state_dir / "current").unlink(missing_ok=True)
+
+
+def up_models(state_dir: Path) -> list[str]:
+    """The model in .lab/current first, then any other with a state.json (e.g. started by a run, not by `up`)."""
+    current = read_current(state_dir)
+    recorded = sorted(path.parent.name for path in state_dir.glob("*/state.json"))
+    return [current] * bool(current) + [model for model in recorded if model != current]

@@ -1,4 +1,4 @@
-"""`deploylab down [MODEL]`: stop a model (default: whatever is up). Idempotent."""
+"""`deploylab down [MODEL]`: stop a model (default: whatever is up, however it was started). Idempotent."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from ..registry import make_driver
 
 
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
-    model = args.model or state.read_current(ctx.state_dir)
-    if not model:
+    models = [args.model] if args.model else state.up_models(ctx.state_dir)
+    if not models:
         print("nothing is up")
         return 0
-    make_driver(model, ctx).down()
-    state.clear_current(ctx.state_dir, model)
-    print(f"model {model} is down")
+    for model in models:
+        make_driver(model, ctx).down()
+        state.clear_current(ctx.state_dir, model)
+        print(f"model {model} is down")
     return 0

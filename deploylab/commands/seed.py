@@ -21,7 +21,7 @@ def load_seed(required: bool = True) -> Callable[[str], None] | None:
 
 
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
-    current = state.read_current(ctx.state_dir)
+    current = next(iter(state.up_models(ctx.state_dir)), None)
     recorded = state.read_state(ctx.model_dir(current)) if current else None
     if not recorded:
         raise LabError("no model is up: `deploylab up MODEL` first")

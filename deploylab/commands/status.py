@@ -13,7 +13,7 @@ from ..registry import make_driver
 
 
 def collect(ctx: LabContext) -> dict[str, Any]:
-    model = state.read_current(ctx.state_dir)
+    model = next(iter(state.up_models(ctx.state_dir)), None)
     recorded = state.read_state(ctx.model_dir(model)) if model else None
     if not model or not recorded:
         return {"model": None}

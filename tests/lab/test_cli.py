@@ -85,3 +85,15 @@ def test_context_from_flags_and_environment(tmp_path: Path) -> None:
     assert build_context(port_offset=3, restart_policy="no", environ=env).port_offset == 3
     with pytest.raises(UsageError):
         build_context(environ={**env, "DEPLOYLAB_RESTART": "sometimes"})
+
+
+def test_down_finds_a_model_started_without_up(tmp_path: Path) -> None:
+    from deploylab import state
+
+    state.write_state(tmp_path / "a", {"model": "a", "base_url": "http://127.0.0.1:1", "ports": []})
+    assert state.up_models(tmp_path) == ["a"]
+    state.write_current(tmp_path, "b")
+    assert state.up_models(tmp_path) == ["b", "a"]
+    result = run_cli("down", "a", state_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert state.read_state(tmp_path / "a") is None and state.read_current(tmp_path) == "b"
