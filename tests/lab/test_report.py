@@ -1,0 +1,92 @@
+"""A run's reports from a small fixed run directory: figures, blast radius, self-contained HTML."""
+
+from __future__ import annotations
+
+import json
+
+from deploylab.report import write_reports
+from deploylab.resources import cpu_series, usage
+from deploylab.scenarios import Fault, Scenario
+from loadtests.groups import group_of
+from loadtests.request_log import outcome
+
+T0 = 1_000_000.0
+
+
+def _meta(scenario: Scenario) -> dict:
+    return {
+        "run_id": "test-run", "model": "b", "model_title": "one server per service", "scenario": scenario,
+        "profile": "smoke", "machine": {"cpu_model": "cpu", "cores": 2, "memory_bytes": 2**30, "kernel": "k"},
+        "pinning": {"sut_cpus": "0", "generator_cpus": "1"}, "started": T0 - 10, "idle": (T0 - 8, T0 - 5),
+        "load": (T0, T0 + 30), "generator_cpu_max": 91.0,
+        "deployment": {"ready_seconds": 2.5, "units": [{"name": "grades", "kind": "process", "services": ["grades"]}]},
+    }
+
+
+def _write_requests(path) -> None:
+    rows = ["t,group,name,method,ms,status,outcome"]
+    for i in range(300):  # 10 requests/s per group for 30 s; grades down from 10 to 13 s, the page degraded then
+        t = T0 + i / 10
+        down = 10 <= i / 10 < 13
+        rows.append(f"{t},students,/students/[id],GET,10,200,ok")
+        rows.append(f"{t},grades,/grades/[id],GET,{2 if down else 12},{502 if down else 200},{'failed' if down else 'ok'}")
+        rows.append(f"{t},web,/,GET,30,200,{'degraded' if down else 'ok'}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_fault_run_report(tmp_path):
+    scenario = Scenario("crash-grades", "kill grades", "steady", 30, 10, 10, 1, 8,
+                        faults=(Fault(at_s=10, kind="kill", service="grades"),))
+    _write_requests(tmp_path / "requests.123.csv")
+    events = [{"t": T0 + 10, "kind": "fault", "fault": "kill"}, {"t": T0 + 12.5, "kind": "unit-up-seen", "unit": "grades"}]
+    samples = [{"unit": "grades", "t": T0 - 7 + s, "up": True, "cpu_seconds": 0.5 * s, "rss": 50 * 2**20,
+                "uss": 40 * 2**20, "memory_source": "uss"} for s in range(40)]
+    summary = write_reports(tmp_path, _meta(scenario), events, samples, 85.0)
+
+    fault = summary["faults"][0]
+    assert fault["blast_radius"] == {"students": None, "grades": "failed", "web": "degraded"}
+    assert fault["restart_seen_s"] == 2.5 + 10
+    assert fault["back_within_threshold_s"] == 13.0  # the first healthy bin after the outage
+    assert fault["time_to_recover_s"] == 0.5  # from the restart seen at 12.5 s
+    assert fault["outage_s"] == 3.0
+    assert summary["overall"]["students"]["error_rate"] == 0.0
+    assert summary["generator"]["overloaded"] is True
+    assert summary["resources"]["grades"]["memory_idle_mib"] == 40.0
+    assert summary["resources"]["grades"]["cpu_percent_load"] == 50.0
+
+    assert json.loads((tmp_path / "summary.json").read_text())["run_id"] == "test-run"
+    markdown = (tmp_path / "summary.md").read_text()
+    assert "| grades |" in markdown and "failed" in markdown and "WARNING" in markdown
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("<svg") == 5
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched: opens offline
+    assert "<script" not in page
+
+
+def test_capacity_section(tmp_path):
+    scenario = Scenario("capacity", "step", "step", 30, 10, 10, 1, 8)
+    _write_requests(tmp_path / "requests.1.csv")
+    summary = write_reports(tmp_path, _meta(scenario), [], [], 85.0)
+    assert len(summary["capacity"]["steps"]) == 5
+    assert summary["capacity"]["best_throughput"] is not None
+    assert "Capacity" in (tmp_path / "summary.md").read_text()
+
+
+def test_cpu_series_survives_a_restart():
+    rows = [{"t": 0, "up": True, "cpu_seconds": 5.0}, {"t": 1, "up": True, "cpu_seconds": 5.5},
+            {"t": 2, "up": True, "cpu_seconds": 0.2}]
+    assert cpu_series(rows) == [(1, 50.0), (2, 20.0)]
+
+
+def test_usage_prefers_the_named_memory_source():
+    rows = [{"unit": "web", "t": t, "up": True, "cpu_seconds": 0.0, "rss": 100 * 2**20, "pss": 60 * 2**20,
+             "memory_source": "pss"} for t in range(5)]
+    assert usage(rows, (0, 2), (2, 5))["web"]["memory_idle_mib"] == 60.0
+
+
+def test_groups_and_outcomes():
+    assert [group_of(n) for n in ("/students/[id]", "/grades", "/update/[id]", "/", "/gradesx")] == \
+        ["students", "grades", "web", "web", "web"]
+    assert outcome("/ (degraded)", None) == "degraded"
+    assert outcome("/", RuntimeError()) == "failed"
+    assert outcome("/", None) == "ok"

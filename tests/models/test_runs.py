@@ -1,0 +1,55 @@
+"""Short fault runs for real (smoke profile, about 40 s each): the runner, the faults and the analysis together.
+
+Model B: killing Grades breaks the Grades API, degrades the page, spares the Students API, and the
+supervisor brings Grades back. Model A: the same kill takes the one shared process, so every group
+breaks, and nothing restarts it (the run only records that).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from deploylab import scenarios
+from deploylab.driver import LabContext
+from deploylab.registry import make_driver
+from deploylab.runner import pinned, run_scenario
+
+pytestmark = pytest.mark.slow
+
+
+def _crash_grades(model: str, ctx: LabContext, tmp_path) -> dict:
+    ctx = pinned(ctx)
+    driver = make_driver(model, ctx)
+    driver.down()
+    scenario = scenarios.load("crash-grades", profile="smoke")
+    result = run_scenario(ctx, driver, scenario, tmp_path / f"{model}-crash-grades", show_progress=False)
+    assert not result.partial
+    assert driver.units() == [] or all(not s.up for s in driver.sample().values())  # the run took down what it started
+    for name in ("summary.json", "summary.md", "report.html", "events.jsonl", "samples.jsonl"):
+        assert (result.out_dir / name).exists(), name
+    assert list(result.out_dir.glob("requests.*.csv")) and (result.out_dir / "locust_stats_history.csv").exists()
+    summary = json.loads((result.out_dir / "summary.json").read_text())
+    print(json.dumps({k: summary["faults"][0][k] for k in ("blast_radius", "restart_seen_s", "time_to_recover_s")}))
+    return summary
+
+
+@pytest.mark.timeout(120)
+def test_model_b_grades_crash_is_contained(lab_ctx: LabContext, tmp_path) -> None:
+    summary = _crash_grades("b", lab_ctx, tmp_path)
+    fault = summary["faults"][0]
+    assert fault["blast_radius"]["grades"] == "failed"
+    assert fault["blast_radius"]["students"] is None
+    assert fault["blast_radius"]["web"] == "degraded"
+    assert fault["during"]["web"]["error_rate"] <= fault["before"]["web"]["error_rate"] + 0.01
+    assert fault["restart_seen_s"] is not None
+    assert fault["time_to_recover_s"] is not None
+
+
+@pytest.mark.timeout(120)
+def test_model_a_grades_crash_takes_everything(lab_ctx: LabContext, tmp_path) -> None:
+    summary = _crash_grades("a", lab_ctx, tmp_path)
+    fault = summary["faults"][0]
+    assert fault["blast_radius"] == {"students": "failed", "grades": "failed", "web": "failed"}
+    assert not fault["recovered"]
