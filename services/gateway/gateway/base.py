@@ -1,11 +1,13 @@
-"""The one base handler: request ids, JSON errors, and the dependencies every handler gets."""
+"""The one base handler (JSON errors, request ids, dependencies) and the pieces the proxy shares with it."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
 
+from tornado.httputil import HTTPHeaders
 from tornado.web import HTTPError, RequestHandler
 
 from .config import GatewayConfig
@@ -15,8 +17,21 @@ from .upstream import UpstreamPool
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
+def request_id_for(headers: HTTPHeaders) -> str:
+    incoming = headers.get("X-Request-ID", "")
+    return incoming if _REQUEST_ID.fullmatch(incoming) else str(uuid.uuid4())
+
+
+def error_document(message: str, upstream: str = "") -> dict[str, str]:
+    return {"error": message, "upstream": upstream} if upstream else {"error": message}
+
+
+def error_json(message: str, upstream: str = "") -> bytes:
+    return json.dumps(error_document(message, upstream)).encode()
+
+
 class GatewayError(HTTPError):
-    """An error answered as JSON: {"error": message, "upstream": name}."""
+    """An error answered as JSON: {"error": message}."""
 
     def __init__(self, status_code: int, message: str) -> None:
         super().__init__(status_code)
@@ -24,7 +39,7 @@ class GatewayError(HTTPError):
 
 
 class GatewayHandler(RequestHandler):
-    upstream_name = ""  # the upstream this request went to, for the JSON error and the access log
+    upstream_name = ""  # for the JSON error and the access log
     request_id = ""
 
     def initialize(self, config: GatewayConfig, upstreams: dict[str, UpstreamPool]) -> None:
@@ -32,18 +47,12 @@ class GatewayHandler(RequestHandler):
         self.upstreams = upstreams
 
     def prepare(self) -> None:
-        incoming = self.request.headers.get("X-Request-ID", "")
-        self.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else str(uuid.uuid4())
+        self.request_id = request_id_for(self.request.headers)
         self.set_header("X-Request-ID", self.request_id)
-
-    def compute_etag(self) -> None:
-        return None  # a proxy passes the upstream's validators on, and never turns a 200 into a 304
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        body = {"error": exc.message if isinstance(exc, GatewayError) else self._reason.lower()}
-        if self.upstream_name:
-            body["upstream"] = self.upstream_name
+        message = exc.message if isinstance(exc, GatewayError) else self._reason.lower()
         if self.request_id:  # send_error() cleared the headers
             self.set_header("X-Request-ID", self.request_id)
-        self.finish(body)
+        self.finish(error_document(message, self.upstream_name))

@@ -81,7 +81,7 @@ class PoolTest(AsyncTestCase):
         server, pool = self.server([OK], close_after=True)  # closes although the answer allows keep-alive
         await pool.fetch("GET", "/", [])
         await asyncio.sleep(0.05)
-        assert pool._idle == []  # noticed while idle, so even a POST, never retried, gets a fresh connection
+        assert pool.idle == []  # noticed while idle, so even a POST, never retried, gets a fresh connection
         assert (await pool.fetch("POST", "/", [], b"x")).body == b"hello"
         assert (await pool.fetch("GET", "/", [])).body == b"hello"  # at once: noticed, or retried
         assert server.connections == 3
@@ -110,7 +110,7 @@ class PoolTest(AsyncTestCase):
         pool.config = pool.config.__class__("up", pool.config.host, pool.config.port, 1.0, 0.2)
         with self.assertRaises(UpstreamTimeout):
             await pool.fetch("GET", "/", [])
-        assert server.connections == 1 and pool._idle == []
+        assert server.connections == 1 and pool.idle == []
 
     @gen_test
     async def test_garbage_is_unavailable(self):
