@@ -1,0 +1,120 @@
+"""Runs the matrix: for each model, the start-up/idle phase, then every scenario of the profile.
+
+One deployment per model stays up across its scenarios (the runner reuses it); a phase that left it
+broken (model A after a crash: nothing restarts it) is taken down so the next run starts it again.
+A model this machine cannot run is skipped with the driver's reason; a phase that fails is recorded
+and the matrix goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .. import state
+from ..driver import Driver, LabContext
+from ..errors import LabError
+from ..probe import http_status
+from ..registry import make_driver
+from ..runner import pinned, run_scenario
+from .collect import PHASE_FILE
+from .profiles import Profile
+from .startup import run_startup
+
+Log = Callable[[str], None]
+
+
+def stderr_log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def driver_for(ctx: LabContext, key: str) -> Driver:
+    """'d-swarm' is model D with Swarm switched on; the rest are the registry's models."""
+    base, _, variant = key.partition("-")
+    if variant == "swarm":
+        ctx = replace(ctx, options={**ctx.options, "swarm": True})
+    return make_driver(base, ctx)
+
+
+class Clock:
+    """Progress lines: which model and phase, elapsed, and an ETA from the profile's estimate."""
+
+    def __init__(self, total_phases: int, estimate_s: float, log: Log) -> None:
+        self.total, self.estimate_s, self.log = total_phases, estimate_s, log
+        self.done, self.started = 0, time.monotonic()
+
+    def phase(self, model: str, what: str) -> None:
+        elapsed = time.monotonic() - self.started
+        rate = elapsed / self.done if self.done else self.estimate_s / max(self.total, 1)
+        eta = max(0.0, rate * (self.total - self.done))
+        self.log(f"[compare {self.done + 1}/{self.total}] model {model}: {what} — elapsed {elapsed / 60:.1f} min, "
+                 f"about {eta / 60:.1f} min left")
+        self.done += 1
+
+    def skip(self, phases: int) -> None:
+        self.total -= phases
+
+
+def _label(out_dir: Path, compare_id: str, key: str, phase: str, repeat: int, profile: str) -> None:
+    (out_dir / PHASE_FILE).write_text(json.dumps(
+        {"compare_id": compare_id, "model_key": key, "phase": phase, "repeat": repeat, "profile": profile}))
+
+
+def _healthy(driver: Driver) -> bool:
+    ctx = driver.ctx
+    return http_status(ctx.base_url + ctx.manifest.entry_health) == 200
+
+
+def _take_down(driver: Driver) -> None:
+    driver.down()
+    state.clear_current(driver.ctx.state_dir, driver.name)
+
+
+def run_model(
+    ctx: LabContext, key: str, profile: Profile, runs_dir: Path, compare_id: str, clock: Clock, log: Log,
+) -> dict[str, Any]:
+    """{"status", "reason", "runs": [dirs], "errors": {phase: why}} for one model."""
+    phases = 1 + profile.repeats * len(profile.scenarios)
+    try:
+        driver = driver_for(pinned(ctx), key)
+        reason = driver.available()
+    except LabError as exc:
+        driver, reason = None, str(exc)
+    if driver is None or reason:
+        clock.skip(phases)
+        log(f"[compare] model {key}: skipped — {reason}")
+        return {"status": "skipped", "reason": reason, "runs": [], "errors": {}}
+    result: dict[str, Any] = {"status": "measured", "reason": None, "runs": [], "errors": {}}
+    try:
+        clock.phase(key, "start-up (cold, warm) and idle footprint")
+        out_dir = runs_dir / f"{compare_id}-{key}-startup"
+        try:
+            run_startup(driver.ctx, driver, key, out_dir, profile.idle_s, cycles=profile.repeats)
+            _label(out_dir, compare_id, key, "startup", 0, profile.name)
+            result["runs"].append(out_dir)
+        except LabError as exc:
+            result["errors"]["startup"] = str(exc)
+            log(f"[compare] model {key}: start-up failed — {exc}")
+        for repeat in range(profile.repeats):
+            for name in profile.scenarios:
+                clock.phase(key, name + (f" (repeat {repeat + 1}/{profile.repeats})" if profile.repeats > 1 else ""))
+                if state.read_current(ctx.state_dir) == driver.name and not _healthy(driver):
+                    _take_down(driver)  # the last phase left it broken: the runner starts it afresh
+                out_dir = runs_dir / (f"{compare_id}-{key}-{name}" + (f"-{repeat + 1}" if profile.repeats > 1 else ""))
+                try:
+                    run_scenario(driver.ctx, driver, profile.scenario(name), out_dir, profile=profile.name, keep_up=True)
+                    _label(out_dir, compare_id, key, name, repeat, profile.name)
+                    result["runs"].append(out_dir)
+                except LabError as exc:
+                    result["errors"][name] = str(exc).splitlines()[0]
+                    log(f"[compare] model {key}: {name} failed — {exc}")
+    finally:
+        _take_down(driver)
+    if not result["runs"]:
+        result["status"], result["reason"] = "failed", "; ".join(f"{k}: {v}" for k, v in result["errors"].items())
+    return result

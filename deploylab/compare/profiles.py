@@ -1,0 +1,89 @@
+"""The comparison's matrix as data: which phases run for every model, how long, how often.
+
+A profile shapes the scenarios of loadtests/scenarios.toml (their fault timelines are rescaled in
+proportion, see Scenario.rescaled) and says how many times each phase is repeated. Start-up and
+idle footprint are measured by the comparison itself (compare/startup.py); the rest are runner runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .. import scenarios
+from ..errors import UsageError
+from ..scenarios import Scenario
+
+FAULT_SCENARIOS = ("crash-grades", "crash-students", "cpu-grades", "leak-grades", "slow-grades", "errors-grades")
+# Non-destructive phases first, crashes last: the matrix keeps one deployment up between phases and
+# only brings it up again when a phase left it broken (model A after a crash: nothing restarts it).
+ORDER = ("steady", "capacity", "cpu-grades", "leak-grades", "slow-grades", "errors-grades",
+         "redeploy-grades", "crash-students", "crash-grades")
+ALL_MODELS = ("a", "b", "c", "d", "d-swarm")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    scenarios: tuple[str, ...]
+    load_s: float  # measured load per scenario...
+    capacity_s: float  # ...except the step load, which needs five steps of a few seconds each
+    users: int | None  # peak users (None: the scenario's own)
+    capacity_users: int | None
+    warmup_s: float
+    idle_s: float  # idle footprint readings, nothing but the model running
+    repeats: int  # each phase this many times; the report shows the median and the spread
+    base: str = "smoke"  # the scenarios.toml profile the durations start from
+
+    def scenario(self, name: str) -> Scenario:
+        """The scenario as this profile runs it."""
+        capacity = name == "capacity"
+        loaded = scenarios.load(
+            name, profile=self.base, duration_s=self.capacity_s if capacity else self.load_s,
+            users=self.capacity_users if capacity else self.users,
+        )
+        return replace(loaded, warmup_s=self.warmup_s, profile=self.name)
+
+    def estimate_s(self, overhead_s: float = 12.0) -> float:
+        """Rough time per model, for the ETA: load, plus seed/idle/warm-up/Locust start per run, plus start-up."""
+        load = sum(self.capacity_s if s == "capacity" else self.load_s for s in self.scenarios)
+        return self.repeats * (load + len(self.scenarios) * (overhead_s + self.warmup_s) + 20.0 + self.idle_s)
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile(
+        "smoke", "seconds per phase, for tests: one crash and the redeploy stand for the faults",
+        ("steady", "capacity", "redeploy-grades", "crash-grades"),
+        load_s=12, capacity_s=20, users=8, capacity_users=40, warmup_s=2, idle_s=3, repeats=1,
+    ),
+    "quick": Profile(
+        "quick", "the whole matrix once, short phases",
+        ORDER, load_s=12, capacity_s=20, users=10, capacity_users=50, warmup_s=2, idle_s=4, repeats=1,
+    ),
+    "full": Profile(
+        "full", "the whole matrix at the scenarios' own lengths, each phase three times (median and spread)",
+        ORDER, load_s=90, capacity_s=150, users=None, capacity_users=None, warmup_s=10, idle_s=15, repeats=3,
+        base="full",
+    ),
+}
+
+
+def get(name: str) -> Profile:
+    if name not in PROFILES:
+        raise UsageError(f"unknown profile {name!r}: choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+def parse_models(text: str) -> list[str]:
+    """'a,b,d-swarm' -> ['a', 'b', 'd-swarm'], in the order given, without repeats."""
+    chosen: list[str] = []
+    for word in (w.strip().lower() for w in text.split(",")):
+        if not word:
+            continue
+        if word not in ALL_MODELS:
+            raise UsageError(f"unknown model {word!r}: choose from {', '.join(ALL_MODELS)}")
+        if word not in chosen:
+            chosen.append(word)
+    if not chosen:
+        raise UsageError("--models names no model")
+    return chosen

@@ -1,0 +1,94 @@
+"""The start-up and idle-footprint phase of one model, written as a run directory of its own.
+
+cold: `build()` (a check when the caches are built) then the first `up()` after `down()`.
+warm: `down()` and at once `up()` again, with everything in the OS page cache.
+Both are the driver's `ready_seconds`: from the start of `up` until every readiness probe passed.
+idle: readings of `driver.sample()` with no load at all, once the warm start is ready.
+The model is left up, so the scenarios that follow reuse it.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import footprint, machine, state
+from ..driver import Driver, LabContext
+from ..resources import MIB, memory_bytes
+from ..runner import generator_cpus
+
+KIND = "startup"
+
+
+def _up(driver: Driver) -> float:
+    deployment = driver.up()
+    state.write_current(driver.ctx.state_dir, driver.name)
+    return deployment.ready_seconds
+
+
+def _down(driver: Driver) -> None:
+    driver.down()
+    state.clear_current(driver.ctx.state_dir, driver.name)
+
+
+def idle_figures(readings: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Medians over the readings of the sums over units; idle CPU from the first to the last reading."""
+    def summed(reading: dict[str, dict[str, Any]], key: str) -> float:
+        return sum((row.get(key) or 0) for row in reading.values() if row.get("up")) / MIB
+
+    app = [sum(memory_bytes(row) for row in r.values() if row.get("up")) / MIB for r in readings]
+    cpu = None
+    if len(readings) >= 2:
+        first, last = readings[0], readings[-1]
+        spent = sum(last[u]["cpu_seconds"] - first[u]["cpu_seconds"] for u in last if u in first)
+        elapsed = max(row["t"] for row in last.values()) - max(row["t"] for row in first.values())
+        cpu = round(100.0 * max(spent, 0.0) / elapsed, 2) if elapsed > 0 else None
+    last = readings[-1] if readings else {}
+    return {
+        "app_mib": round(statistics.median(app), 1) if app else None,
+        "overhead_mib": round(statistics.median(summed(r, "overhead_rss") for r in readings), 1) if readings else None,
+        "reserved_mib": round(summed(last, "reserved"), 1) if any(r.get("reserved") for r in last.values()) else None,
+        "cpu_percent": cpu,
+        "units": sorted(last),
+        "memory_sources": sorted({row.get("memory_source", "rss") for row in last.values()}),
+    }
+
+
+def run_startup(
+    ctx: LabContext, driver: Driver, model_key: str, out_dir: Path, idle_s: float, cycles: int = 1,
+) -> dict[str, Any]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    build_s, cold_s, warm_s = [], [], []
+    _down(driver)
+    for _ in range(cycles):
+        started = time.monotonic()
+        driver.build()
+        build_s.append(round(time.monotonic() - started, 3))
+        cold_s.append(_up(driver))
+        _down(driver)
+        warm_s.append(_up(driver))
+    readings: list[dict[str, dict[str, Any]]] = []
+    deadline = time.monotonic() + idle_s
+    with (out_dir / "samples.jsonl").open("w") as handle:
+        while True:
+            reading = {unit: sample.to_json() for unit, sample in driver.sample().items()}
+            readings.append(reading)
+            handle.writelines(json.dumps(row) + "\n" for row in reading.values())
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(1.0)
+    summary = {
+        "kind": KIND, "run_id": out_dir.name, "model": driver.name, "model_key": model_key,
+        "model_title": getattr(driver, "title", driver.name),
+        "startup": {"build_s": build_s, "cold_s": cold_s, "warm_s": warm_s},
+        "idle": {**idle_figures(readings), "seconds": idle_s},
+        "disk": footprint.measure(ctx, model_key).to_json(),
+        "environments": footprint.environments(ctx, model_key),
+        "machine": machine.facts(),
+        "pinning": {"sut_cpus": ctx.sut_cpus, "generator_cpus": generator_cpus(ctx.sut_cpus)},
+    }
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary

@@ -1,0 +1,131 @@
+"""The comparison's tables: one column per model, rows of figures; shared by COMPARISON.md and the HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadtests.groups import GROUPS
+
+from .collect import REDEPLOY
+from .figures import MISSING, median, missing_reason, number, verdict
+
+MIB = 1024 * 1024
+GROUP_TITLES = {"students": "Students API", "grades": "Grades API", "web": "web page"}
+
+Models = dict[str, dict[str, Any]]
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """A table, the finding written from its numbers, and its chart (inline SVG)."""
+
+    table: Table
+    finding: str
+    chart: str = ""
+
+
+def _table(key: str, title: str, models: Models, phase: str,
+           rows: list[tuple[str, Callable[[dict[str, Any]], str]]]) -> Table:
+    """Rows of (label, cell of one model); a '—' cell gets one note saying why, per model."""
+    table = Table(key, title, ["", *models], [])
+    for label, cell in rows:
+        table.rows.append([label, *(cell(model) for model in models.values())])
+    for name, model in models.items():
+        column = [row[1 + list(models).index(name)] for row in table.rows]
+        if column and all(text == MISSING for text in column):
+            table.notes.append(f"{name}: {missing_reason(model, phase)}")
+    return table
+
+
+def startup(models: Models) -> Table:
+    return _table("startup", "Start-up (seconds until every readiness probe passes)", models, "startup", [
+        ("cold: build check + first up", lambda m: number(m["startup"]["cold_s"], 2)),
+        ("warm: up again right after down", lambda m: number(m["startup"]["warm_s"], 2)),
+        ("build check alone (caches built)", lambda m: number(m["startup"]["build_s"], 2)),
+    ])
+
+
+def memory(models: Models) -> Table:
+    return _table("memory", "Idle footprint (no load)", models, "idle", [
+        ("app processes MiB", lambda m: number(m["idle"]["app_mib"])),
+        ("per-unit overhead MiB (shims, a VM's systemd+sshd)", lambda m: number(m["idle"]["overhead_mib"])),
+        ("reserved MiB (set aside whether used or not)", lambda m: number(m["idle"]["reserved_mib"])),
+        ("units", lambda m: str(len(m["idle"]["units"])) if m["idle"]["units"] else MISSING),
+        ("idle CPU % (100 = one core)", lambda m: number(m["idle"]["cpu_percent"], 2)),
+    ])
+
+
+def _disk_total(model: dict[str, Any]) -> str:
+    disk = model["disk"] or {}
+    return MISSING if disk.get("total_bytes") is None else f"{disk['total_bytes'] / MIB:.0f}"
+
+
+def disk(models: Models) -> Table:
+    table = _table("disk", "Disk footprint and Python environments", models, "startup", [
+        ("on disk MiB (besides the source)", _disk_total),
+        ("Python environments", lambda m: MISSING if m["environments"] is None else str(m["environments"])),
+    ])
+    table.notes += [f"{name}: {model['disk']['note']}" for name, model in models.items() if model["disk"]]
+    return table
+
+
+def capacity(models: Models) -> Table:
+    return _table("capacity", "Capacity: highest throughput sustained within the SLO (step load)", models, "capacity", [
+        ("req/s", lambda m: number(m["capacity"]["best_throughput"])),
+        ("at users", lambda m: number(m["capacity"]["best_users"], 0)),
+    ])
+
+
+def latency(models: Models) -> Table:
+    rows = [(f"{GROUP_TITLES[g]} {q} ms", lambda m, g=g, q=q: number(m["latency"][g][q])) for g in GROUPS for q in ("p50", "p95")]
+    rows.append(("throughput req/s (all groups)", lambda m: number(m["latency"]["throughput"])))
+    return _table("latency", "Latency at a fixed load (steady scenario)", models, "steady", rows)
+
+
+def group_cell(entry: dict[str, Any] | None, group: str) -> str:
+    """'failed 12 s', 'degraded 3 s', 'slow', 'within' for one group in one fault."""
+    if entry is None:
+        return MISSING
+    slot = entry["groups"][group]
+    found = verdict(slot["verdict"])
+    if found is None:
+        return "within"
+    seconds = median(slot["failed_s"] if found == "failed" else slot["degraded_s"])
+    return found if seconds is None else f"{found} {seconds:.0f} s"
+
+
+def recovery_cell(entry: dict[str, Any] | None, key: str) -> str:
+    if entry is None:
+        return MISSING
+    if not any(entry["recovered"]):
+        return "not back"
+    return number(entry[key])
+
+
+def fault(models: Models, scenario: str, title: str) -> Table:
+    entry = lambda m: m["faults"].get(scenario)  # noqa: E731
+    rows = [(GROUP_TITLES[g], lambda m, g=g: group_cell(entry(m), g)) for g in GROUPS]
+    rows += [("time to recover s", lambda m: recovery_cell(entry(m), "time_to_recover_s")),
+             ("outage s (from the fault)", lambda m: recovery_cell(entry(m), "outage_s"))]
+    return _table(scenario, title, models, scenario, rows)
+
+
+def redeploy(models: Models) -> Table:
+    entry = lambda m: m["faults"].get(REDEPLOY)  # noqa: E731
+    downtime = lambda m, g: (MISSING if entry(m) is None  # noqa: E731
+                             else number(entry(m)["groups"][g]["failed_s"], 0))
+    rows = [(f"{GROUP_TITLES[g]} downtime s", lambda m, g=g: downtime(m, g)) for g in GROUPS]
+    rows += [(f"{GROUP_TITLES[g]}", lambda m, g=g: group_cell(entry(m), g)) for g in GROUPS]
+    rows.append(("back within thresholds after s", lambda m: recovery_cell(entry(m), "time_to_recover_s")))
+    return _table(REDEPLOY, "Redeploy of Grades under load", models, REDEPLOY, rows)

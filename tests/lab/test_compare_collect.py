@@ -1,0 +1,69 @@
+"""Collection of the comparison's figures from fixed run summaries, with known answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploylab.compare import collect
+from deploylab.compare.figures import median, number, spread, untrustworthy, verdict
+from deploylab.errors import LabError
+from tests.lab.compare_fixtures import base_summary, matrix_runs, write_run
+
+
+def test_figures_gather_per_model_column(tmp_path: Path) -> None:
+    models = collect.collect(matrix_runs(tmp_path))
+    assert list(models) == ["a", "b"]
+    a, b = models["a"], models["b"]
+    assert a["startup"]["cold_s"] == [2.5] and b["startup"]["warm_s"] == [3.2]
+    assert a["idle"]["app_mib"] == [90.0] and len(b["idle"]["units"]) == 4
+    assert a["latency"]["web"]["p95"] == [40] and b["latency"]["students"]["p50"] == [7]
+    assert a["capacity"]["best_throughput"] == [300.0]
+    assert a["environments"] == 1 and b["environments"] == 4
+
+
+def test_fault_downtime_per_group_comes_from_the_request_log(tmp_path: Path) -> None:
+    models = collect.collect(matrix_runs(tmp_path))
+    a_crash, b_crash = models["a"]["faults"]["crash-grades"], models["b"]["faults"]["crash-grades"]
+    # A: every group failed in each 1-s bin from 4 s to 12 s; B: grades for 2 bins only
+    assert [a_crash["groups"][g]["failed_s"] for g in ("students", "grades", "web")] == [[8.0]] * 3
+    assert b_crash["groups"]["grades"]["failed_s"] == [2.0]
+    assert b_crash["groups"]["web"]["failed_s"] == [0.0]
+    assert b_crash["groups"]["grades"]["verdict"] == ["failed"] and b_crash["groups"]["web"]["verdict"] == [None]
+    assert a_crash["recovered"] == [False] and b_crash["time_to_recover_s"] == [1.5]
+
+
+def test_same_model_from_two_sources_gets_two_columns(tmp_path: Path) -> None:
+    for source in ("mine", "reference"):
+        write_run(tmp_path / source, "b-steady", base_summary("b-steady", "b", "steady"))
+    models = collect.collect([tmp_path / "mine" / "b-steady", tmp_path / "reference" / "b-steady"])
+    assert sorted(models) == ["b (mine)", "b (reference)"]
+
+
+def test_runner_idle_readings_stand_in_without_a_startup_phase(tmp_path: Path) -> None:
+    summary = base_summary("d-steady", "d", "steady", resources={
+        "web": {"memory_idle_mib": 30.0, "overhead_mib": 4.0}, "grades": {"memory_idle_mib": 50.0, "overhead_mib": 4.0},
+        "total": {"memory_idle_mib": 80.0}})
+    models = collect.collect([write_run(tmp_path, "d-steady", summary)])
+    assert models["d"]["idle"]["app_mib"] == [80.0] and models["d"]["idle"]["overhead_mib"] == [8.0]
+
+
+def test_capacity_with_no_sustained_step_is_an_error_not_a_zero(tmp_path: Path) -> None:
+    run = write_run(tmp_path, "a-cap", base_summary("a-cap", "a", "capacity",
+                                                    capacity={"best_throughput": None, "best_users": None}))
+    model = collect.collect([run])["a"]
+    assert model["capacity"]["best_throughput"] == [] and "capacity" in model["errors"]
+
+
+def test_a_folder_without_summary_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LabError, match="no summary.json"):
+        collect.collect([tmp_path])
+
+
+def test_repeats_give_median_range_and_a_mark_when_they_disagree() -> None:
+    assert median([3.0, 1.0, 2.0]) == 2.0 and spread([3.0, 1.0, 2.0]) == 2.0
+    assert number([10.0, 10.5, 11.0]) == "10.5 (10.0–11.0)"
+    assert untrustworthy([5.0, 10.0, 15.0]) and number([5.0, 10.0, 15.0]).endswith("!")
+    assert number([]) == "—" and number([None]) == "—"
+    assert verdict(["failed", None, "failed"]) == "failed" and verdict(["slow", "failed"]) == "failed"

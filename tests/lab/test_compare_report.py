@@ -1,0 +1,66 @@
+"""The comparison report on fixed run summaries: one column per model, findings from the numbers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from deploylab.compare import collect, findings, questions, report, tables
+from tests.lab.compare_fixtures import matrix_runs
+
+
+def _models(tmp_path: Path) -> dict:
+    return collect.collect(matrix_runs(tmp_path / "runs"))
+
+
+def test_findings_name_the_models_and_their_numbers(tmp_path: Path) -> None:
+    models = _models(tmp_path)
+    assert findings.startup(models).startswith("A was ready fastest from a cold start: 2.50 s (B 4.00 s)")
+    assert findings.capacity(models) == "A sustained the most within the SLO: 300 req/s; B 240 req/s (-20 %)."
+    crash = findings.fault(models, "crash-grades")
+    assert "In A, kill grades: students for 8 s and grades for 8 s and web for 8 s failed; not back" in crash
+    assert "(no restart was seen)" in crash
+    assert "In B, kill grades: grades for 2 s failed; back within the thresholds 1.5 s after the fault ended (outage 3.0 s)." in crash
+    assert "web page p95 was lowest in A (40 ms) and highest in B (65 ms)" in findings.latency(models)
+    assert "A: 90 MiB in 1 unit(s); B 200 MiB in 4" in findings.memory(models)
+
+
+def test_tables_have_a_column_per_model_and_say_why_a_cell_is_empty(tmp_path: Path) -> None:
+    models = _models(tmp_path)
+    models["d"] = collect.empty("d") | {"status": "skipped", "reason": "no Docker engine answered"}
+    table = tables.startup(models)
+    assert table.columns == ["", "a", "b", "d"]
+    assert table.rows[0] == ["cold: build check + first up", "2.50", "4.00", "—"]
+    assert table.notes == ["d: skipped: no Docker engine answered"]
+    crash = tables.fault(models, "crash-grades", "crash")
+    assert crash.rows[1] == ["Grades API", "failed 8 s", "failed 2 s", "—"]
+    assert crash.rows[3][1:3] == ["not back", "1.5"]
+
+
+def test_writes_markdown_html_and_a_rebuildable_json(tmp_path: Path) -> None:
+    models = _models(tmp_path)
+    doc = report.new_doc(models, command="deploylab compare --profile smoke --models a,b", profile="smoke",
+                         expected_faults=["crash-grades"],
+                         isolation={"packages": 9, "conflicts": [], "environments": {"a": 1, "b": 4}})
+    html_path = report.write(doc, tmp_path / "latest")
+    md = (tmp_path / "latest" / "COMPARISON.md").read_text()
+    html = html_path.read_text()
+    assert "|  | a | b |" in md and "## Fault: kill -9 whatever hosts Grades" in md
+    assert "Python environments each model needs: a 1, b 4" in md
+    assert "**Can microservices be deployed without containers?** Yes: A, B served" in md
+    assert html.count("<svg") >= 7 and "<script" not in html and "http://" not in html.replace("http://www.w3.org", "")
+    rebuilt = json.loads((tmp_path / "latest" / "compare.json").read_text())
+    assert report.write(rebuilt, tmp_path / "again").read_text() == html
+
+
+def test_generator_overload_becomes_a_warning(tmp_path: Path) -> None:
+    models = _models(tmp_path)
+    models["b"]["warnings"].append({"phase": "steady", "why": "the load generator reached 92.0% CPU (limit 85.0%)"})
+    assert report.warnings({"models": models}) == ["b steady: the load generator reached 92.0% CPU (limit 85.0%)"]
+
+
+def test_questions_use_the_crash_numbers(tmp_path: Path) -> None:
+    answers = dict(questions.answers(_models(tmp_path)))
+    share = answers["Should two services share one database?"]
+    assert "in A, killing Grades failed students, grades, web; in B, where nothing is shared, it failed grades" in share
+    assert answers["What does Compose do for deployment?"].startswith("Not answered by these runs")
