@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from .db import get_db
 
@@ -24,6 +25,8 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response | tuple[Response, int]:
     # Touch the table, not just the connection: a missing or broken database file must fail here.
+    if not Path(current_app.config["STUDENTS_DB"]).exists():
+        return jsonify(status="unavailable", error="database: the file is gone"), 503
     try:
         get_db().execute("SELECT 1 FROM student LIMIT 1").fetchall()
     except sqlite3.Error as exc:
