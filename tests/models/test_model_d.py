@@ -1,0 +1,164 @@
+"""Model D for real: a container per service, built offline, behind the gateway; then the Swarm variant.
+
+Never skipped in CI (CI installs and starts Docker); elsewhere skipped only when no engine can be started.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from conftest import ROOT, bring_up, run_contract_suite, wait_for
+
+from deploylab.docker_engine import DockerEngine
+from deploylab.driver import Deployment, Driver, LabContext
+from deploylab.errors import LabError
+from deploylab.probe import http_status
+from models.d_containers import cli
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def engine() -> DockerEngine:
+    engine = DockerEngine()
+    try:
+        cli.ensure_engine(engine, ROOT)
+    except LabError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no Docker engine: {exc}")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def model_d(lab_ctx: LabContext) -> Iterator[tuple[Driver, Deployment]]:
+    yield from bring_up("d", lab_ctx)
+
+
+def project_containers(engine: DockerEngine, driver: Driver) -> list[dict]:
+    return engine.containers({"com.docker.compose.project": driver.project})
+
+
+def test_contract_suite_passes(model_d: tuple[Driver, Deployment]) -> None:
+    result = run_contract_suite(model_d[1])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_one_container_per_service_running_as_non_root(model_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:
+    driver, _ = model_d
+    units = driver.units()
+    assert sorted(u.name for u in units) == ["gateway", "grades", "students", "web"]
+    assert {u.kind for u in units} == {"container"}
+    for unit in units:
+        info = engine.container(driver.container_id(unit.name))
+        assert info["Config"]["User"] == "10001:10001", unit.name
+        assert info["HostConfig"]["ReadonlyRootfs"] and info["HostConfig"]["Init"], unit.name
+        top = engine.request("GET", f"/containers/{info['Id']}/top", {"ps_args": "-o pid,uid,comm"})
+        column = top["Titles"].index("UID")
+        uids = {row[column] for row in top["Processes"]}
+        assert uids == {"10001"}, f"{unit.name} runs processes as {uids}"
+
+
+def test_only_the_entry_port_is_published_on_loopback(model_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:
+    driver, _ = model_d
+    published = [
+        (c["Labels"]["com.docker.compose.service"], p.get("IP"), p.get("PublicPort"))
+        for c in project_containers(engine, driver)
+        for p in c["Ports"]
+        if p.get("PublicPort")
+    ]
+    assert published == [("gateway", "127.0.0.1", driver.ctx.entry_port)]
+
+
+def test_samples_come_from_the_cgroups_with_the_shim_apart(model_d: tuple[Driver, Deployment]) -> None:
+    samples = model_d[0].sample()
+    assert set(samples) == {"gateway", "grades", "students", "web"}
+    for sample in samples.values():
+        assert sample.up and sample.memory_source == "cgroup"
+        assert sample.cpu_seconds > 0 and 5_000_000 < sample.rss < 400_000_000
+        assert sample.overhead_rss and sample.overhead_rss > 1_000_000, "the containerd shim is measured apart"
+
+
+def test_sigkilled_grades_comes_back_while_students_keeps_answering(model_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:
+    driver, deployment = model_d
+    base = deployment.base_url
+    container = driver.container_id("grades")
+    restarts = engine.container(container)["RestartCount"]
+    driver.fault("grades", "kill")
+    students: list[int | None] = []
+    started = time.monotonic()
+    back = None
+    while time.monotonic() - started < 20 and back is None:
+        students.append(http_status(base + "/students?limit=5"))
+        if engine.container(container)["RestartCount"] > restarts and http_status(base + "/grades") == 200:
+            back = time.monotonic() - started
+        time.sleep(0.05)
+    assert back is not None, "the restart policy must bring Grades back"
+    assert set(students) == {200}, "Students must keep answering while Grades is down"
+
+
+def test_stop_start_and_redeploy_one_service(model_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:
+    driver, deployment = model_d
+    base = deployment.base_url
+    driver.fault("web", "stop")
+    assert http_status(base + "/") != 200 and http_status(base + "/students") == 200
+    driver.fault("web", "start")
+    assert wait_for(lambda: http_status(base + "/") == 200, 20) is not None
+    old = driver.container_id("grades")
+    driver.fault("grades", "redeploy", version="2")
+    new = driver.container_id("grades")
+    assert new != old and engine.container(new)["Config"]["Labels"]["org.deploylab.version"] == "2"
+    assert wait_for(lambda: http_status(base + "/grades") == 200, 30) is not None
+
+
+def test_down_leaves_no_container_or_network(lab_ctx: LabContext, engine: DockerEngine) -> None:
+    driver, _ = next(gen := bring_up("d", lab_ctx))
+    gen.close()
+    assert project_containers(engine, driver) == []
+    networks = engine.request("GET", "/networks", {"filters": {"label": [f"com.docker.compose.project={driver.project}"]}})
+    assert networks == []
+
+
+@pytest.fixture(scope="module")
+def swarm_d(lab_ctx: LabContext) -> Iterator[tuple[Driver, Deployment]]:
+    yield from bring_up("d", dataclasses.replace(lab_ctx, options={**lab_ctx.options, "swarm": True}))
+
+
+def test_swarm_rolls_grades_without_failing_students(swarm_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:
+    driver, deployment = swarm_d
+    base = deployment.base_url
+    units = {u.name for u in driver.units()}
+    assert {"students.1", "students.2", "grades.1", "grades.2", "gateway"} <= units
+    failures: list[int | None] = []
+    requests_made = 0
+    stop = threading.Event()
+
+    def load() -> None:
+        nonlocal requests_made
+        while not stop.is_set():
+            status = http_status(base + "/students?limit=5", timeout=5)
+            requests_made += 1
+            if status != 200:
+                failures.append(status)
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    try:
+        driver.fault("grades", "redeploy", version="2")
+    finally:
+        stop.set()
+        thread.join()
+    assert requests_made > 20 and failures == []
+    versions = {
+        engine.container(cid)["Config"]["Labels"]["org.deploylab.version"]
+        for unit, cid in driver.topology().containers().items()
+        if unit.startswith("grades.")
+    }
+    assert versions == {"2"}
+    assert http_status(base + "/grades") == 200
