@@ -94,18 +94,17 @@ def _seconds(slot: dict[str, Any], found: str) -> float | None:
 
 
 def fault_sentence(name: str, entry: dict[str, Any]) -> str:
-    """'In A, kill grades: students, grades and web failed (12 s, 12 s, 12 s); not back before the load ended, no restart seen.'"""
+    """'In A, kill grades: failed students 8 s, grades 8 s, web 5 s; not back before the load ended (no restart seen).'"""
     hit: dict[str, list[str]] = {}
     for group in GROUPS:
         found = verdict(entry["groups"][group]["verdict"])
         if found:
             seconds = _seconds(entry["groups"][group], found)
-            hit.setdefault(found, []).append(group + ("" if seconds is None else f" for {seconds:.0f} s"))
+            hit.setdefault(found, []).append(group + ("" if seconds is None else f" {seconds:.0f} s"))
     what = f"In {_name(name)}, {entry['kind']} {entry['target']}"
     if not hit:
         return f"{what} left every group within its baseline."
-    effects = "; ".join(f"{' and '.join(groups)} {kind}" for kind, groups in hit.items())
-    text = f"{what}: {effects}"
+    text = f"{what}: " + "; ".join(f"{kind} {', '.join(groups)}" for kind, groups in hit.items())
     if not any(entry["recovered"]):
         restart = "no restart was seen" if all(r is None for r in entry["restart_seen_s"]) else "a restart was seen"
         return f"{text}; not back within the thresholds before the load ended ({restart})."

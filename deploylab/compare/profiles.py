@@ -44,7 +44,7 @@ class Profile:
         )
         return replace(loaded, warmup_s=self.warmup_s, profile=self.name)
 
-    def estimate_s(self, overhead_s: float = 12.0) -> float:
+    def estimate_s(self, overhead_s: float = 6.0) -> float:
         """Rough time per model, for the ETA: load, plus seed/idle/warm-up/Locust start per run, plus start-up."""
         load = sum(self.capacity_s if s == "capacity" else self.load_s for s in self.scenarios)
         return self.repeats * (load + len(self.scenarios) * (overhead_s + self.warmup_s) + 20.0 + self.idle_s)
@@ -54,11 +54,11 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         "smoke", "seconds per phase, for tests: one crash and the redeploy stand for the faults",
         ("steady", "capacity", "redeploy-grades", "crash-grades"),
-        load_s=12, capacity_s=20, users=8, capacity_users=40, warmup_s=2, idle_s=3, repeats=1,
+        load_s=10, capacity_s=15, users=8, capacity_users=40, warmup_s=2, idle_s=2, repeats=1,
     ),
     "quick": Profile(
         "quick", "the whole matrix once, short phases",
-        ORDER, load_s=12, capacity_s=20, users=10, capacity_users=50, warmup_s=2, idle_s=4, repeats=1,
+        ORDER, load_s=10, capacity_s=20, users=10, capacity_users=50, warmup_s=2, idle_s=3, repeats=1,
     ),
     "full": Profile(
         "full", "the whole matrix at the scenarios' own lengths, each phase three times (median and spread)",

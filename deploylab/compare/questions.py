@@ -40,7 +40,7 @@ def without_containers(models: Models) -> str:
             text += f" plus {over_d:.0f} MiB of per-container overhead" if over_d else ""
         text += "."
     if b and "crash-grades" in b["faults"]:
-        text += " What containers add is not isolation as such: " + fault_sentence("b", b["faults"]["crash-grades"])
+        text += " Separate processes already isolate faults: " + fault_sentence("b", b["faults"]["crash-grades"])
     return text
 
 

@@ -56,11 +56,17 @@ def startup(models: Models) -> Table:
     ])
 
 
+def _reserved(model: dict[str, Any]) -> str:
+    """Processes and containers without a limit reserve nothing: 'none', not a missing figure."""
+    idle = model["idle"]
+    return number(idle["reserved_mib"]) if idle["reserved_mib"] or not idle["app_mib"] else "none"
+
+
 def memory(models: Models) -> Table:
     return _table("memory", "Idle footprint (no load)", models, "idle", [
         ("app processes MiB", lambda m: number(m["idle"]["app_mib"])),
         ("per-unit overhead MiB (shims, a VM's systemd+sshd)", lambda m: number(m["idle"]["overhead_mib"])),
-        ("reserved MiB (set aside whether used or not)", lambda m: number(m["idle"]["reserved_mib"])),
+        ("reserved MiB (set aside whether used or not)", _reserved),
         ("units", lambda m: str(len(m["idle"]["units"])) if m["idle"]["units"] else MISSING),
         ("idle CPU % (100 = one core)", lambda m: number(m["idle"]["cpu_percent"], 2)),
     ])

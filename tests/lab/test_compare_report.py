@@ -18,9 +18,9 @@ def test_findings_name_the_models_and_their_numbers(tmp_path: Path) -> None:
     assert findings.startup(models).startswith("A was ready fastest from a cold start: 2.50 s (B 4.00 s)")
     assert findings.capacity(models) == "A sustained the most within the SLO: 300 req/s; B 240 req/s (-20 %)."
     crash = findings.fault(models, "crash-grades")
-    assert "In A, kill grades: students for 8 s and grades for 8 s and web for 8 s failed; not back" in crash
+    assert "In A, kill grades: failed students 8 s, grades 8 s, web 8 s; not back" in crash
     assert "(no restart was seen)" in crash
-    assert "In B, kill grades: grades for 2 s failed; back within the thresholds 1.5 s after the fault ended (outage 3.0 s)." in crash
+    assert "In B, kill grades: failed grades 2 s; back within the thresholds 1.5 s after the fault ended (outage 3.0 s)." in crash
     assert "web page p95 was lowest in A (40 ms) and highest in B (65 ms)" in findings.latency(models)
     assert "A: 90 MiB in 1 unit(s); B 200 MiB in 4" in findings.memory(models)
 

@@ -1,0 +1,58 @@
+"""The matrix as data, the --models list, and the disk footprint's arithmetic."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from deploylab import footprint
+from deploylab.compare import profiles
+from deploylab.errors import UsageError
+
+
+def test_quick_and_full_run_every_fault_and_the_redeploy() -> None:
+    for name in ("quick", "full"):
+        chosen = profiles.get(name).scenarios
+        assert set(profiles.FAULT_SCENARIOS) <= set(chosen) and {"steady", "capacity", "redeploy-grades"} <= set(chosen)
+    assert profiles.get("full").repeats == 3 and profiles.get("quick").repeats == 1
+
+
+def test_a_profile_rescales_the_fault_timeline() -> None:
+    crash = profiles.get("smoke").scenario("crash-grades")
+    assert crash.duration_s == 10 and crash.profile == "smoke"
+    assert crash.faults[0].at_s == pytest.approx(10 / 3)  # 30 s of 90 s in the scenario file
+    assert profiles.get("smoke").scenario("capacity").users == 40
+
+
+def test_models_list_is_checked_and_keeps_its_order() -> None:
+    assert profiles.parse_models("d-swarm, a,a") == ["d-swarm", "a"]
+    with pytest.raises(UsageError, match="unknown model 'e'"):
+        profiles.parse_models("a,e")
+    with pytest.raises(UsageError):
+        profiles.get("slow")
+
+
+def test_shared_layers_are_counted_once() -> None:
+    base = [{"CreatedBy": "import", "Size": 100}]
+    histories = {  # the engine lists the newest layer first
+        "web": [{"CreatedBy": "COPY web", "Size": 10}, *base],
+        "grades": [{"CreatedBy": "COPY grades", "Size": 30}, *base],
+    }
+    own, shared = footprint.layered_sizes(histories)
+    assert own == {"web": 10, "grades": 30} and shared == 100
+
+
+def test_only_the_newest_image_of_each_part_counts() -> None:
+    images = [{"Id": "1", "Created": 1, "Labels": {"org.deploylab.service": "web"}},
+              {"Id": "2", "Created": 5, "Labels": {"org.deploylab.service": "web"}},
+              {"Id": "3", "Created": 2, "Labels": {"org.deploylab.service": "grades"}}]
+    assert [i["Id"] for i in footprint.newest_per_part(images)] == ["2", "3"]
+
+
+def test_tree_bytes_counts_hard_links_once_and_skips_symlinks(tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"x" * 1000)
+    os.link(tmp_path / "a", tmp_path / "b")
+    (tmp_path / "c").symlink_to(tmp_path / "a")
+    assert footprint.tree_bytes(tmp_path) == 1000
