@@ -8,7 +8,7 @@ LAB := $(BIN)/deploylab
 PYTEST := $(BIN)/python -m pytest
 SERVICE_REQS := $(wildcard services/*/requirements.txt)
 
-.PHONY: help setup test test-unit test-contract test-models lint \
+.PHONY: help setup docker vagrant tools test test-unit test-contract test-models lint \
         model-a model-b model-c model-d model-d-swarm down status seed \
         compare base-image bench-services bench-gateway clean
 
@@ -18,6 +18,7 @@ help:
 setup: $(VENV)/.ok ## the lab's virtual environment (.venv) with every service's requirements
 
 $(VENV)/.ok: pyproject.toml $(SERVICE_REQS)
+	@PYTHON=$(PYTHON) bash scripts/system-deps.sh python
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]' $(addprefix -r ,$(SERVICE_REQS))
@@ -29,15 +30,21 @@ test: setup ## every test: units, middleware, contract suite, and each model thi
 lint: setup ## ruff over the lab and the services
 	$(BIN)/ruff check .
 
+docker: ## install Docker (docker.io, docker-compose, debootstrap) when missing and start dockerd
+	@bash scripts/system-deps.sh docker
+	@bash scripts/ensure-docker.sh
+vagrant: docker ## install Vagrant when missing (model C uses its docker provider here)
+	@bash scripts/system-deps.sh vagrant
+
 model-a: setup ## model A: one waitress process hosts all three apps
 	$(LAB) up a --seed
 model-b: setup ## model B: one waitress process per service behind the gateway
 	$(LAB) up b --seed
-model-c: setup ## model C: one VM per service (Vagrant + Ansible)
+model-c: setup vagrant ## model C: one VM per service (Vagrant + Ansible)
 	$(LAB) up c --seed
-model-d: setup ## model D: one container per service (Docker Compose)
+model-d: setup docker ## model D: one container per service (Docker Compose)
 	$(LAB) up d --seed
-model-d-swarm: setup ## model D on a single-node Docker Swarm
+model-d-swarm: setup docker ## model D on a single-node Docker Swarm
 	$(LAB) up d --swarm --seed
 
 down: setup ## stop whatever model the lab started
@@ -48,15 +55,20 @@ seed: setup ## load the deterministic sample data through the entry address
 	$(LAB) seed
 
 compare: setup ## the lab's main job: measure every model this machine can run, side by side
+	@bash scripts/system-deps.sh docker vagrant && bash scripts/ensure-docker.sh \
+	  || echo "compare: Docker could not be set up; models C and D will be reported as skipped"
 	$(LAB) compare
 
-base-image: setup ## the local Debian + Python base image for model D (no registry needed)
+base-image: setup docker ## the local Debian + Python base image for model D (no registry needed)
 	$(LAB) build-base-image
 
-bench-services: setup ## requests/s of Students and Grades vs. hello-world apps of the same frameworks
+bench-services: setup tools ## requests/s of Students and Grades vs. hello-world apps of the same frameworks
 	$(BIN)/python benchmarks/services.py
-bench-gateway: setup ## gateway overhead vs. direct
+bench-gateway: setup tools ## gateway overhead vs. direct
 	$(BIN)/python benchmarks/gateway.py
+
+tools:
+	@bash scripts/system-deps.sh tools
 
 clean: ## remove the lab's state (stop models first with `make down`)
 	rm -rf .lab
