@@ -1,0 +1,71 @@
+"""Model D's pure parts: the apt mirror, the build context hash, stats arithmetic, the rendered wiring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploylab import manifest
+from deploylab.base_image import apt_mirror
+from deploylab.driver import LabContext
+from deploylab.errors import LabError
+from deploylab.image_cache import context_tar
+from models.d_containers import wiring
+from models.d_containers.stats import from_stats, working_set
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> LabContext:
+    return LabContext(root=ROOT, state_dir=tmp_path, manifest=manifest.load(), port_offset=200, sut_cpus="0")
+
+
+def test_the_mirror_comes_from_apts_own_sources(tmp_path: Path) -> None:
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n\n"
+        "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n"
+    )
+    assert apt_mirror("bookworm", tmp_path) == "http://mirror.example/debian"
+    (tmp_path / "sources.list").write_text("# old style\ndeb [arch=amd64] http://old.example/debian bookworm main\n")
+    assert apt_mirror("bookworm", tmp_path) == "http://old.example/debian"
+    with pytest.raises(LabError, match="no apt source"):
+        apt_mirror("trixie", tmp_path)
+
+
+def test_the_context_hash_follows_contents_not_timestamps(tmp_path: Path) -> None:
+    a = tmp_path / "a.py"
+    a.write_text("x = 1\n")
+    first = context_tar([("app/a.py", a)])
+    a.touch()
+    assert context_tar([("app/a.py", a)]) == first
+    a.write_text("x = 2\n")
+    assert context_tar([("app/a.py", a)])[1] != first[1]
+
+
+def test_memory_excludes_inactive_page_cache_on_cgroup_v1_and_v2() -> None:
+    assert working_set({"usage": 100, "stats": {"total_inactive_file": 30}}) == 70
+    assert working_set({"usage": 100, "stats": {"inactive_file": 40}}) == 60
+    sample = from_stats("grades", {"cpu_stats": {"cpu_usage": {"total_usage": 2_500_000_000}},
+                                   "memory_stats": {"usage": 10, "stats": {}}, "pids_stats": {"current": 3}}, 1.0)
+    assert (sample.cpu_seconds, sample.rss, sample.pids, sample.memory_source) == (2.5, 10, 3, "cgroup")
+
+
+def test_services_are_wired_by_name_and_only_the_gateway_is_published(ctx: LabContext) -> None:
+    envs = wiring.environments(ctx, {"chaos_token": "tok", "secret_key": "key"})
+    assert envs["web"]["STUDENTS_URL"] == "http://students:8001"
+    assert envs["grades"]["DJANGO_ALLOWED_HOSTS"].split(",")[-1] == "grades"
+    assert envs["grades"]["GRADES_DB"] == "/data/grades.sqlite3"
+    assert "grades=http://grades:8002" in envs["gateway"]["GATEWAY_UPSTREAMS"]
+    variables = wiring.compose_variables(ctx, {"students": "img:1"}, ctx.state_dir)
+    assert variables["ENTRY_PORT"] == "8200" and variables["SUT_CPUS"] == "0"
+    assert variables["STUDENTS_COMMAND"] == "waitress-serve --listen=0.0.0.0:8001 --call students:create_app"
+    assert wiring.project_name(ctx) == "deploylab-d-200"
+
+
+def test_env_files_holding_secrets_are_private(ctx: LabContext) -> None:
+    folder = wiring.write_env_files(ctx.state_dir, wiring.environments(ctx, {"chaos_token": "t", "secret_key": "k"}))
+    assert sorted(p.name for p in folder.iterdir()) == ["gateway.env", "grades.env", "students.env", "web.env"]
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}
