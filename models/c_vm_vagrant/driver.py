@@ -147,8 +147,8 @@ class Driver(BaseDriver):
             detail = self._journal(runner, exc.machine) if exc.machine else ""
             self.down()
             raise LabError(f"model c: {exc}\n{exc.tail}{detail}") from None
-        except LabError:
-            self.down()
+        except BaseException:
+            self.down()  # a half-made deployment is never left running
             raise
         return Deployment(self.name, self.ctx.base_url, self.units(), found["chaos_token"],
                           time.monotonic() - started,
@@ -211,6 +211,8 @@ class Driver(BaseDriver):
         """{machine: {"ip": private address, "memory": configured bytes or None}} from Vagrant's inventory."""
         machines: dict[str, dict[str, Any]] = {}
         for line in self.inventory.read_text().splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
             name, *pairs = line.split()
             fields = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
             if name in MACHINES and "private_ip" in fields:
