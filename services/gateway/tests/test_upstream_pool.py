@@ -114,6 +114,11 @@ class PoolTest(AsyncTestCase):
 
     @gen_test
     async def test_garbage_is_unavailable(self):
-        _, pool = self.server([b"SPDY/9 what\r\n\r\n"])
-        with self.assertRaises(UpstreamUnavailable):
-            await pool.fetch("GET", "/", [])
+        for garbage in (
+            b"SPDY/9 what\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\n folded: header\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nname\r\n\r\n",
+        ):
+            _, pool = self.server([garbage])
+            with self.assertRaises(UpstreamUnavailable):
+                await pool.fetch("GET", "/", [])
