@@ -1,0 +1,96 @@
+"""Model C for real: four machines from Vagrant's docker provider, provisioned by Ansible; Grades is killed
+in its machine through the agent and systemd brings it back while Students keeps answering."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, bring_up, run_contract_suite
+
+from deploylab.docker_engine import DockerEngine
+from deploylab.driver import Deployment, LabContext
+from deploylab.probe import http_status
+from models.c_vm_vagrant.driver import MACHINES, Driver
+
+pytestmark = [pytest.mark.slow, pytest.mark.docker]
+ANSIBLE_DIR = ROOT / "models" / "c_vm_vagrant" / "ansible"
+
+
+@pytest.fixture(scope="module")
+def c_ctx(lab_ctx: LabContext) -> LabContext:
+    # Wheelhouses, bundles and the VM image's debootstrap cache are shared with the lab's own .lab/.
+    return dataclasses.replace(lab_ctx, up_timeout=180.0, options={**lab_ctx.options, "cache_dir": str(ROOT / ".lab")})
+
+
+@pytest.fixture(scope="module")
+def model_c(c_ctx: LabContext) -> Iterator[tuple[Driver, Deployment]]:
+    why = Driver(c_ctx).available()
+    assert why is None, f"model c needs: {why}"  # not a skip: CI installs docker.io and vagrant
+    yield from bring_up("c", c_ctx)  # type: ignore[misc]
+
+
+def test_contract_suite_passes(model_c: tuple[Driver, Deployment]) -> None:
+    _, deployment = model_c
+    assert deployment.details["provider"] == "docker"
+    result = run_contract_suite(deployment)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_a_second_provisioning_changes_nothing(model_c: tuple[Driver, Deployment]) -> None:
+    driver, _ = model_c
+    recap = driver.provision()
+    assert set(recap) == set(MACHINES)
+    assert {host: r["changed"] for host, r in recap.items()} == dict.fromkeys(MACHINES, 0)
+    assert not any(r["failed"] or r["unreachable"] for r in recap.values())
+
+
+def test_playbook_passes_ansible_lint() -> None:
+    lint = Path(sys.executable).parent / "ansible-lint"
+    result = subprocess.run([str(lint), "--profile", "production"], cwd=ANSIBLE_DIR, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_samples_split_each_service_from_its_machine(model_c: tuple[Driver, Deployment]) -> None:
+    driver, _ = model_c
+    assert [u.kind for u in driver.units()] == ["vm"] * len(MACHINES)
+    samples = driver.sample()
+    for name in MACHINES:
+        s = samples[name]
+        assert s.up and s.uss and s.rss >= s.uss, name
+        assert s.overhead_rss and s.overhead_rss > 0, f"{name}: systemd, sshd and the agent are measured apart"
+        assert s.reserved and s.reserved >= 256 * 2**20, f"{name}: the machine's configured memory"
+
+
+def test_killed_grades_is_restarted_by_systemd_while_students_answers(model_c: tuple[Driver, Deployment]) -> None:
+    driver, deployment = model_c
+    base = deployment.base_url
+    before = driver.sample()["grades"].cpu_seconds
+    driver.fault("grades", "kill")
+    started = time.monotonic()
+    students, back = [], None
+    while time.monotonic() - started < 30 and back is None:
+        students.append(http_status(base + "/students"))
+        grades = driver.sample()["grades"]
+        if grades.up and grades.cpu_seconds < before and http_status(base + "/grades") == 200:
+            back = time.monotonic() - started  # a new process: its CPU seconds started again from zero
+        time.sleep(0.2)
+    assert set(students) == {200}, "Students must keep answering while Grades is down"
+    assert back is not None, "systemd must restart Grades within 30 s"
+
+
+def test_down_leaves_nothing(model_c: tuple[Driver, Deployment], c_ctx: LabContext) -> None:
+    driver, deployment = model_c
+    driver.down()
+    engine = DockerEngine()
+    names = {f"/{driver.prefix}-{m}" for m in MACHINES}
+    assert not [c for c in engine.containers({"org.deploylab.model": "c"}) if names & set(c["Names"])]
+    assert not [n for n in engine.request("GET", "/networks") if driver.network + ".0/24" in str(n.get("IPAM"))]
+    assert http_status(deployment.base_url + "/healthz") is None
+    assert driver.units() == [] and not (driver.model_dir / "vagrant").exists()
