@@ -55,7 +55,8 @@ class Driver(BaseDriver):
 
     @property
     def provider(self) -> str:
-        return str(self.ctx.options.get("provider", "docker"))
+        # Vagrant's own variable, honoured as Vagrant would; the lab's option wins.
+        return str(self.ctx.options.get("provider") or os.environ.get("VAGRANT_DEFAULT_PROVIDER") or "docker")
 
     @property
     def prefix(self) -> str:
