@@ -35,18 +35,14 @@ from pathlib import Path
 
 import psutil
 import requests
+from harness import LOAD_CPU, PINNING, SUT_CPU, pinned, wrk  # also puts the repository on sys.path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from deploylab import manifest as lab_manifest  # noqa: E402
-from deploylab import seed  # noqa: E402
-from deploylab.ports import free_port  # noqa: E402
-from deploylab.probe import wait_until_ready  # noqa: E402
+from deploylab import manifest as lab_manifest
+from deploylab import seed
+from deploylab.ports import free_port
+from deploylab.probe import wait_until_ready
 
 PATH = "/students?limit=50"
-SUT_CPU, LOAD_CPU = "0", "1"
-PINNING = shutil.which("taskset") is not None and {0, 1} <= os.sched_getaffinity(0)
 WAITRESS_THREADS = 4
 CONNECTIONS, SECONDS, ROUNDS = 16, 5, 2
 LIGHT_RATE, LIGHT_REQUESTS = 50, 300  # paced: 6 s of one request every 20 ms
@@ -60,10 +56,6 @@ class Load:
     p99_ms: float
     errors: int = 0
     cpu_us: dict[str, float] = field(default_factory=dict)  # CPU per request of each process under test
-
-
-def pinned(cpu: str, command: list[str]) -> list[str]:
-    return ["taskset", "-c", cpu, *command] if PINNING else command
 
 
 @contextmanager
@@ -143,17 +135,12 @@ def gateway(upstream_url: str, tmp: Path, cpu: str) -> Iterator[tuple[str, psuti
 
 
 def saturate(url: str, watched: dict[str, psutil.Process]) -> Load:
-    subprocess.run(pinned(LOAD_CPU, ["wrk", "-t1", f"-c{CONNECTIONS}", "-d1s", url]), capture_output=True, check=True)
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url]
+    wrk(["-t1", f"-c{CONNECTIONS}", "-d1s"], url)  # warm-up
     before = {name: _cpu(proc) for name, proc in watched.items()}
-    out = subprocess.run(pinned(LOAD_CPU, command), capture_output=True, text=True, check=True).stdout
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    count = re.search(r"(\d+) requests in", out)
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    if rate is None or count is None:
-        raise SystemExit(f"cannot read wrk's output:\n{out}")
-    cpu_us = {name: (_cpu(proc) - before[name]) / int(count.group(1)) * 1e6 for name, proc in watched.items()}
-    return Load(float(rate.group(1)), _wrk_ms(out, "50"), _wrk_ms(out, "99"), int(bad.group(1)) if bad else 0, cpu_us)
+    result = wrk(["-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"], url)
+    count = int(re.search(r"(\d+) requests in", result.output).group(1))  # type: ignore[union-attr]
+    cpu_us = {name: (_cpu(proc) - before[name]) / count * 1e6 for name, proc in watched.items()}
+    return Load(result.rate, _wrk_ms(result.output, "50"), _wrk_ms(result.output, "99"), result.bad, cpu_us)
 
 
 def _cpu(proc: psutil.Process) -> float:

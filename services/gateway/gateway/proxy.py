@@ -125,15 +125,14 @@ class ProxiedRequest(HTTPMessageDelegate):
         pool = self.proxy.upstreams[self.upstream]
         try:
             response = await pool.fetch(self.method, self.target, self.headers_out(), b"".join(self.body))
+            self.relay(response)
         except UpstreamTimeout as exc:
             self.fail(504, f"upstream timed out: {exc.detail}")
         except UpstreamUnavailable as exc:
             self.fail(502, f"upstream unavailable: {exc.detail}")
-        except Exception:
+        except Exception:  # a bug of ours: answer anyway, so the client is not left waiting
             app_log.exception("proxying %s %s", self.method, self.path)
             self.fail(500, "internal error")
-        else:
-            self.relay(response)
 
     def headers_out(self) -> Iterator[tuple[str, str]]:
         dropped = _NOT_FORWARDED | _FORWARDED | _connection_tokens(self.headers)
@@ -166,10 +165,10 @@ class ProxiedRequest(HTTPMessageDelegate):
     def respond(self, status: int, reason: str, headers: HTTPHeaders, body: bytes) -> None:
         if self.answered:
             return
-        self.answered = True
         headers["X-Request-ID"] = self.request_id
         start_line = ResponseStartLine("HTTP/1.1", status, reason or responses.get(status, "Unknown"))
         self.connection.write_headers(start_line, headers, body if body and self.method != "HEAD" else None)
+        self.answered = True  # only now: when writing raised, fail() can still answer
         self.connection.finish()
         log_access(self.method, self.path, status, self.upstream, time.monotonic() - self.started, self.request_id)
 

@@ -58,3 +58,7 @@ class ChaosOnTest(GatewayCase):
         response = self.request("/__chaos__/billing/crash", "POST", body="{}")
         assert response.code == 404
         assert json_body(response) == {"error": "unknown service 'billing'"}
+
+    def test_chaos_prefix_without_a_service_is_404(self):
+        for path in ("/__chaos__", "/__chaos__/"):
+            assert self.request(path).code == 404, path

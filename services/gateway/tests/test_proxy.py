@@ -125,6 +125,10 @@ class UpstreamDownTest(GatewayCase):
         assert body["upstream"] == "grades" and body["error"].startswith("upstream unavailable")
         assert response.headers["X-Request-ID"]
 
+    def test_head_error_has_the_status_and_no_body(self):
+        response = self.request("/grades", "HEAD")
+        assert response.code == 502 and response.body == b""
+
     def test_other_routes_still_work(self):
         assert self.request("/students").code == 200
 
