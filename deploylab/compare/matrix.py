@@ -65,6 +65,12 @@ def _label(out_dir: Path, compare_id: str, key: str, phase: str, repeat: int, pr
         {"compare_id": compare_id, "model_key": key, "phase": phase, "repeat": repeat, "profile": profile}))
 
 
+def _why(exc: BaseException) -> str:
+    """One line: a LabError's own message; anything else is a bug in a driver, so name its type."""
+    first = (str(exc).splitlines() or [""])[0]
+    return first if isinstance(exc, LabError) else f"{type(exc).__name__} in the driver: {first}"
+
+
 def _healthy(driver: Driver) -> bool:
     ctx = driver.ctx
     return http_status(ctx.base_url + ctx.manifest.entry_health) == 200
@@ -97,9 +103,9 @@ def run_model(
             run_startup(driver.ctx, driver, key, out_dir, profile.idle_s, cycles=profile.repeats)
             _label(out_dir, compare_id, key, "startup", 0, profile.name)
             result["runs"].append(out_dir)
-        except LabError as exc:
-            result["errors"]["startup"] = str(exc)
-            log(f"[compare] model {key}: start-up failed — {exc}")
+        except Exception as exc:  # noqa: BLE001 - a driver's bug must not lose the other models' figures
+            result["errors"]["startup"] = _why(exc)
+            log(f"[compare] model {key}: start-up failed — {_why(exc)}")
         for repeat in range(profile.repeats):
             for name in profile.scenarios:
                 clock.phase(key, name + (f" (repeat {repeat + 1}/{profile.repeats})" if profile.repeats > 1 else ""))
@@ -110,11 +116,15 @@ def run_model(
                     run_scenario(driver.ctx, driver, profile.scenario(name), out_dir, profile=profile.name, keep_up=True)
                     _label(out_dir, compare_id, key, name, repeat, profile.name)
                     result["runs"].append(out_dir)
-                except LabError as exc:
-                    result["errors"][name] = str(exc).splitlines()[0]
+                except Exception as exc:  # noqa: BLE001 - recorded; the matrix goes on
+                    result["errors"][name] = _why(exc)
                     log(f"[compare] model {key}: {name} failed — {exc}")
     finally:
-        _take_down(driver)
+        try:
+            _take_down(driver)
+        except Exception as exc:  # noqa: BLE001
+            result["errors"]["down"] = _why(exc)
+            log(f"[compare] model {key}: down failed — {_why(exc)}")
     if not result["runs"]:
         result["status"], result["reason"] = "failed", "; ".join(f"{k}: {v}" for k, v in result["errors"].items())
     return result

@@ -1,0 +1,61 @@
+"""The matrix skips what the machine cannot run and survives a driver that breaks, keeping the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploylab import manifest
+from deploylab.compare import matrix, profiles
+from deploylab.driver import LabContext
+
+
+class Broken:
+    name, title = "c", "broken"
+
+    def __init__(self, reason: str | None) -> None:
+        self.reason, self.downs = reason, 0
+        self.ctx: Any = None
+
+    def available(self) -> str | None:
+        return self.reason
+
+    def build(self) -> None:
+        pass
+
+    def up(self) -> Any:
+        raise ValueError("not enough values to unpack")
+
+    def down(self) -> None:
+        self.downs += 1
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> LabContext:
+    return LabContext(root=tmp_path, state_dir=tmp_path / "lab", manifest=manifest.load())
+
+
+def _run(ctx: LabContext, driver: Broken, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    driver.ctx = ctx
+    monkeypatch.setattr(matrix, "driver_for", lambda _ctx, _key: driver)
+    monkeypatch.setattr(matrix, "run_scenario", lambda *a, **k: (_ for _ in ()).throw(ValueError("boom")))
+    lines: list[str] = []
+    clock = matrix.Clock(5, 100.0, lines.append)
+    return matrix.run_model(ctx, "c", profiles.get("smoke"), tmp_path / "runs", "x", clock, lines.append)
+
+
+def test_unavailable_model_is_skipped_with_its_reason(ctx: LabContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    result = _run(ctx, Broken("no Docker engine answered"), monkeypatch, tmp_path)
+    assert result == {"status": "skipped", "reason": "no Docker engine answered", "runs": [], "errors": {}}
+
+
+def test_a_driver_bug_is_recorded_and_the_model_taken_down(ctx: LabContext, monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
+    driver = Broken(None)
+    result = _run(ctx, driver, monkeypatch, tmp_path)
+    assert result["status"] == "failed"
+    assert result["errors"]["startup"] == "ValueError in the driver: not enough values to unpack"
+    assert result["errors"]["steady"] == "ValueError in the driver: boom"
+    assert driver.downs >= 2
