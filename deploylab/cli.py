@@ -50,6 +50,7 @@ def _own_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
         parser.add_argument("--swarm", action="store_true", help="model D: a single-node Docker Swarm")
     elif verb == "down":
         parser.add_argument("model", nargs="?", help="default: whatever is up")
+        parser.add_argument("--purge", action="store_true", help="model D: also remove the data volumes")
     elif verb == "status":
         parser.add_argument("--json", action="store_true")
     elif verb == "fault":
@@ -101,7 +102,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _context(args: argparse.Namespace) -> LabContext:
-    options = {"swarm": True} if getattr(args, "swarm", False) else {}
+    options = {name: True for name in ("swarm", "purge") if getattr(args, name, False)}
     return build_context(
         port_offset=args.port_offset,
         restart_policy=getattr(args, "verb_restart", None) or args.restart,
