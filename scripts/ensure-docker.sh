@@ -8,7 +8,8 @@ if ! command -v dockerd >/dev/null; then
 fi
 mkdir -p /var/log
 echo "ensure-docker: starting dockerd (log: /var/log/dockerd.log)"
-nohup dockerd >/var/log/dockerd.log 2>&1 &
+# setsid: dockerd must outlive the shell that started it (and its process group).
+setsid nohup dockerd >/var/log/dockerd.log 2>&1 < /dev/null &
 for _ in $(seq 60); do
   docker info >/dev/null 2>&1 && exit 0
   sleep 1
