@@ -22,10 +22,12 @@ from locust.contrib.fasthttp import FastHttpUser
 
 from .groups import DEGRADED_SUFFIX, WAIT_NAME
 
-STUDENT_IDS = range(1, 201)  # the seed's 200 students (deploylab.seed)
+FALLBACK_STUDENT_IDS = range(1, 201)  # the seed's 200 students on a fresh deployment (deploylab.seed)
 GRADE_IDS = [f"G{n}" for n in range(1, 13)]
+LOAD_NAMES = ("Load", "Api Load")  # names the users give the students they create (and delete again)
 HEALTH_WAIT_S = 10.0  # Online Boutique style: wait briefly for the entry to be ready, then start anyway
 _ready = False  # per process: once the entry answered, later users skip the wait
+_seeded_ids: list[int] = []  # per process: the ids the seed's students really have on this deployment
 
 
 class LabUser(FastHttpUser):
@@ -42,6 +44,18 @@ class LabUser(FastHttpUser):
                 _ready = response.status_code == 200
             if not _ready:
                 time.sleep(0.5)
+        if _ready and not _seeded_ids:
+            _seeded_ids.extend(self._seeded_student_ids())
+
+    def _seeded_student_ids(self) -> list[int]:
+        """Ids are assigned by the server, so a deployment that held other data first has other ids:
+        asking keeps the users from measuring 404s of their own making."""
+        with self.client.get("/students?limit=500", name=WAIT_NAME, catch_response=True) as response:
+            response.success()  # setup, not a measurement
+            try:
+                return [s["id"] for s in response.json() if not str(s.get("name", "")).startswith(LOAD_NAMES)]
+            except (ValueError, TypeError, KeyError):
+                return []
 
     def page(self, path: str, name: str) -> None:
         """A web page: 200 with X-Degraded is recorded under '<name> (degraded)'."""
@@ -51,7 +65,7 @@ class LabUser(FastHttpUser):
                 response.success()
 
     def student_id(self) -> int:
-        return random.choice(STUDENT_IDS)
+        return random.choice(_seeded_ids or FALLBACK_STUDENT_IDS)
 
 
 class BrowsingUser(LabUser):
@@ -85,10 +99,10 @@ class BrowsingUser(LabUser):
     @tag("web")
     @task(1)
     def add_and_delete(self) -> None:
-        data = {"first_name": "Load", "last_name": f"Test{random.randrange(10**6)}", "grade": random.choice(GRADE_IDS)}
+        data = {"first_name": LOAD_NAMES[0], "last_name": f"Test{random.randrange(10**6)}", "grade": random.choice(GRADE_IDS)}
         self.client.post("/", data=data, name="/ (add)", allow_redirects=False)
         new_id = self._newest_student()
-        if new_id is not None and new_id > max(STUDENT_IDS):
+        if new_id is not None and new_id not in (_seeded_ids or FALLBACK_STUDENT_IDS):
             with self.client.get(f"/delete/{new_id}", name="/delete/[id]", allow_redirects=False, catch_response=True) as response:
                 if response.status_code in (302, 303, 404):  # 404: another user deleted it first
                     response.success()
@@ -132,7 +146,7 @@ class ApiUser(LabUser):
     @tag("students")
     @task(1)
     def create_and_delete_student(self) -> None:
-        response = self.client.post("/students", json={"name": "Api Load", "grade": random.choice(GRADE_IDS)}, name="/students")
+        response = self.client.post("/students", json={"name": LOAD_NAMES[1], "grade": random.choice(GRADE_IDS)}, name="/students")
         if response.status_code == 201:
             self.client.delete(f"/students/{response.json()['id']}", name="/students/[id]")
 
