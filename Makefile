@@ -21,7 +21,7 @@ $(VENV)/.ok: pyproject.toml $(SERVICE_REQS)
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh python
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]' $(addprefix -r ,$(SERVICE_REQS))
+	$(BIN)/pip install -q -e '.[dev,c]' $(addprefix -r ,$(SERVICE_REQS))
 	@touch $@
 
 test: setup ## every test: units, middleware, contract suite, and each model this machine can run

@@ -2,7 +2,7 @@
 # Install the Debian packages a part of the lab needs, only when they are missing.
 #   system-deps.sh python   python3-venv (when the interpreter cannot make a venv)
 #   system-deps.sh docker   docker.io, docker-compose, debootstrap (model D, and model C's hosts)
-#   system-deps.sh vagrant  vagrant (model C)
+#   system-deps.sh vagrant  vagrant, openssh-client (model C)
 #   system-deps.sh tools    wrk (benchmarks)
 #   system-deps.sh all      every group
 set -euo pipefail
@@ -15,7 +15,7 @@ for group in "$@"; do
     python)  "${PYTHON:-python3}" -m venv --help >/dev/null 2>&1 && "${PYTHON:-python3}" -c 'import ensurepip' 2>/dev/null \
                || packages+=(python3-venv) ;;
     docker)  want dockerd docker.io; want docker-compose docker-compose; want debootstrap debootstrap ;;
-    vagrant) want vagrant vagrant ;;
+    vagrant) want vagrant vagrant; want ssh openssh-client ;;
     tools)   want wrk wrk ;;
     all)     exec "$0" python docker vagrant tools ;;
     *)       echo "system-deps: unknown group $group" >&2; exit 2 ;;
