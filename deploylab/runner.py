@@ -97,7 +97,7 @@ def locust_command(ctx: LabContext, scenario: Scenario, base_url: str, out_dir: 
         "--headless", "--host", base_url,
         "--users", str(scenario.users), "--spawn-rate", str(scenario.spawn_rate),
         "--run-time", f"{max(1, round(scenario.duration_s))}s",
-        "--shape", scenario.shape,
+        "--shape", scenario.shape, "--think-scale", str(scenario.think_scale),
         "--csv", str(out_dir / "locust"), "--csv-full-history",
         "--request-log", str(out_dir / "requests.csv"),
         "--only-summary", "--loglevel", "WARNING", "--logfile", str(out_dir / "locust.log"),

@@ -45,6 +45,7 @@ class Scenario:
     warmup_s: float
     window_s: float
     faults: tuple[Fault, ...] = ()
+    think_scale: float = 1.0  # users' think time x this; 0 = closed loop, each user sends as soon as answered
     slo_p95_ms: float = 500.0
     slo_error_rate: float = 0.01
     thresholds: Thresholds = Thresholds()
@@ -98,6 +99,7 @@ def load(
             warmup_s=float(spec["warmup_s"]),
             window_s=float(spec["window_s"]),
             faults=tuple(Fault(**fault) for fault in spec.get("faults", [])),
+            think_scale=float(spec.get("think_scale", 1.0)),
             slo_p95_ms=float(slo.get("p95_ms", 500)),
             slo_error_rate=float(slo.get("error_rate", 0.01)),
             thresholds=Thresholds(**thresholds),

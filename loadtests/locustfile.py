@@ -3,6 +3,7 @@
 Works on its own (web UI or --headless) against any model. Extra options:
   --shape steady|step|spike   the load shape (loadtests/shapes.py); --users is its peak
   --request-log PATH          append every request to PATH (pid-suffixed per process) for exact analysis
+  --think-scale X             users' think time x X (0: closed loop, as a capacity search needs)
   --health-wait SECONDS       how long a user waits for /healthz at start (default 10)
 Users and their weights: loadtests/users.py.
 """
@@ -25,6 +26,7 @@ from loadtests.users import HEALTH_WAIT_S, ApiUser, BrowsingUser  # noqa: E402,F
 def _options(parser) -> None:
     parser.add_argument("--shape", choices=sorted(SHAPES), default="steady", help="load shape (loadtests/shapes.py)")
     parser.add_argument("--request-log", default="", help="CSV of every request, one file per process (pid suffix)")
+    parser.add_argument("--think-scale", type=float, default=1.0, help="users' think time x this (0: no waiting)")
     parser.add_argument("--health-wait", type=float, default=HEALTH_WAIT_S, help="seconds a user waits for /healthz")
 
 

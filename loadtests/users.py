@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import time
 
-from locust import between, tag, task
+from locust import tag, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from .groups import DEGRADED_SUFFIX, WAIT_NAME
@@ -32,6 +32,11 @@ _seeded_ids: list[int] = []  # per process: the ids the seed's students really h
 
 class LabUser(FastHttpUser):
     abstract = True
+    think_s = (1.0, 3.0)  # seconds between tasks, scaled by --think-scale
+
+    def wait_time(self) -> float:
+        scale = getattr(self.environment.parsed_options, "think_scale", 1.0) if self.environment.parsed_options else 1.0
+        return scale * random.uniform(*self.think_s)
     network_timeout = 10.0
     connection_timeout = 5.0
 
@@ -70,7 +75,7 @@ class LabUser(FastHttpUser):
 
 class BrowsingUser(LabUser):
     weight = 1
-    wait_time = between(1, 3)
+    think_s = (1.0, 3.0)
 
     @tag("web")
     @task(10)
@@ -121,7 +126,7 @@ class BrowsingUser(LabUser):
 
 class ApiUser(LabUser):
     weight = 3
-    wait_time = between(0.2, 1.0)
+    think_s = (0.2, 1.0)
 
     @tag("students")
     @task(4)
