@@ -9,18 +9,18 @@ import psutil
 from .driver import Sample
 
 
-def _tree(pid: int) -> list[psutil.Process]:
+def _tree(pid: int, descendants: bool) -> list[psutil.Process]:
     root = psutil.Process(pid)
-    return [root, *root.children(recursive=True)]
+    return [root, *root.children(recursive=True)] if descendants else [root]
 
 
-def read_tree(unit: str, pid: int | None) -> Sample:
-    """cpu seconds (user + system), rss, uss and pss of pid and its descendants; up=False when it is gone."""
+def read_tree(unit: str, pid: int | None, *, descendants: bool = True) -> Sample:
+    """cpu seconds (user + system), rss, uss and pss of pid (and its descendants); up=False when it is gone."""
     now = time.time()
     if not pid:
         return Sample(unit=unit, t=now, up=False, memory_source="uss")
     try:
-        procs = _tree(pid)
+        procs = _tree(pid, descendants)
     except psutil.Error:
         return Sample(unit=unit, t=now, up=False, memory_source="uss")
     cpu = 0.0
@@ -44,8 +44,9 @@ def read_tree(unit: str, pid: int | None) -> Sample:
 
 
 def overhead(unit: str, pid: int | None) -> Sample:
-    """A process that the model adds around the apps (B's supervisor): its footprint is overhead, not app memory."""
-    reading = read_tree(unit, pid) if pid else Sample(unit=unit, t=time.time(), up=False)
+    """A process that the model adds around the apps (B's supervisor): its own footprint is overhead, not app
+    memory. Only the process itself: its children are the units, counted as apps."""
+    reading = read_tree(unit, pid, descendants=False) if pid else Sample(unit=unit, t=time.time(), up=False)
     return Sample(
         unit=unit,
         t=reading.t,
