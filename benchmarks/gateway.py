@@ -35,12 +35,11 @@ from pathlib import Path
 
 import psutil
 import requests
-from harness import LOAD_CPU, PINNING, SUT_CPU, pinned, wrk  # also puts the repository on sys.path
+from harness import LOAD_CPU, PINNING, SUT_CPU, pinned, running, wrk  # also puts the repository on sys.path
 
 from deploylab import manifest as lab_manifest
 from deploylab import seed
 from deploylab.ports import free_port
-from deploylab.probe import wait_until_ready
 
 PATH = "/students?limit=50"
 WAITRESS_THREADS = 4
@@ -59,22 +58,10 @@ class Load:
 
 
 @contextmanager
-def process(
-    label: str, command: list[str], env: dict[str, str], ready_url: str, log: Path, cpu: str = SUT_CPU
-) -> Iterator[psutil.Process]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(pinned(cpu, command), env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        if wait_until_ready({label: ready_url}, 30, still_running=lambda _: proc.poll() is None) is not None:
-            raise SystemExit(f"{label} did not start; its log:\n{log.read_text()[-2000:]}")
-        yield psutil.Process(proc.pid)  # taskset execs the command: same pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def process(label: str, command: list[str], env: dict[str, str], ready_url: str, log: Path, cpu: str = SUT_CPU) -> Iterator[psutil.Process]:
+    """The harness's pinned server, as a psutil handle to read its CPU per request."""
+    with running(label, command, env, ready_url, log, cpu) as pid:
+        yield psutil.Process(pid)
 
 
 def students_available() -> bool:

@@ -35,16 +35,17 @@ def where() -> str:
 
 
 @contextmanager
-def running(label: str, command: list[str], env: dict[str, str], ready_url: str, log: Path) -> Iterator[None]:
-    """A server subprocess on the SUT core, from ready until the block ends; its output goes to `log`."""
+def running(
+    label: str, command: list[str], env: dict[str, str], ready_url: str, log: Path, cpu: str = SUT_CPU
+) -> Iterator[int]:
+    """A server subprocess pinned to `cpu`, from ready until the block ends; yields its pid (taskset execs the
+    command: same pid); its output goes to `log`."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            pinned(SUT_CPU, command), env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
-        )
+        proc = subprocess.Popen(pinned(cpu, command), env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     try:
         if wait_until_ready({label: ready_url}, 30, still_running=lambda _: proc.poll() is None) is not None:
             raise SystemExit(f"{label} did not start; its log:\n{log.read_text()[-2000:]}")
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         try:
