@@ -143,6 +143,7 @@ def run_scenario(
     profile: str | None = None,
     show_progress: bool = True,
     keep_up: bool = False,
+    idle_s: float = IDLE_S,
 ) -> RunResult:
     """Run one scenario against one model and write its report into out_dir. `profile` is recorded only:
     the scenario passed in is already shaped by it (deploylab.scenarios.load)."""
@@ -175,8 +176,8 @@ def run_scenario(
         events("seeded", {"students_created": seeded.students_created, "grades_created": seeded.grades_created})
         sampler = Sampler(driver, out_dir / "samples.jsonl", events)
         sampler.start()
-        meta["idle"] = (time.time(), time.time() + IDLE_S)
-        time.sleep(IDLE_S)
+        meta["idle"] = (time.time(), time.time() + idle_s)
+        time.sleep(idle_s)
         events("warmup", {"requests": warm_up(deployment.base_url, scenario.warmup_s)})
         partial = _load(ctx, driver, deployment, scenario, out_dir, events, sampler, meta, show_progress)
     except KeyboardInterrupt:

@@ -113,7 +113,8 @@ def run_model(
                     _take_down(driver)  # the last phase left it broken: the runner starts it afresh
                 out_dir = runs_dir / (f"{compare_id}-{key}-{name}" + (f"-{repeat + 1}" if profile.repeats > 1 else ""))
                 try:
-                    run_scenario(driver.ctx, driver, profile.scenario(name), out_dir, profile=profile.name, keep_up=True)
+                    run_scenario(driver.ctx, driver, profile.scenario(name), out_dir, profile=profile.name, keep_up=True,
+                                 idle_s=profile.run_idle_s)
                     _label(out_dir, compare_id, key, name, repeat, profile.name)
                     result["runs"].append(out_dir)
                 except Exception as exc:  # noqa: BLE001 - recorded; the matrix goes on

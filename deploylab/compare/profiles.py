@@ -33,6 +33,7 @@ class Profile:
     warmup_s: float
     idle_s: float  # idle footprint readings, nothing but the model running
     repeats: int  # each phase this many times; the report shows the median and the spread
+    run_idle_s: float = 1.0  # idle readings before each load run (the idle footprint itself is the start-up phase's)
     base: str = "smoke"  # the scenarios.toml profile the durations start from
 
     def scenario(self, name: str) -> Scenario:
@@ -44,10 +45,11 @@ class Profile:
         )
         return replace(loaded, warmup_s=self.warmup_s, profile=self.name)
 
-    def estimate_s(self, overhead_s: float = 6.0) -> float:
+    def estimate_s(self, overhead_s: float = 3.0) -> float:
         """Rough time per model, for the ETA: load, plus seed/idle/warm-up/Locust start per run, plus start-up."""
         load = sum(self.capacity_s if s == "capacity" else self.load_s for s in self.scenarios)
-        return self.repeats * (load + len(self.scenarios) * (overhead_s + self.warmup_s) + 20.0 + self.idle_s)
+        per_run = overhead_s + self.warmup_s + self.run_idle_s
+        return self.repeats * (load + len(self.scenarios) * per_run + 20.0 + self.idle_s)
 
 
 PROFILES: dict[str, Profile] = {
@@ -58,11 +60,11 @@ PROFILES: dict[str, Profile] = {
     ),
     "quick": Profile(
         "quick", "the whole matrix once, short phases",
-        ORDER, load_s=10, capacity_s=20, users=10, capacity_users=50, warmup_s=2, idle_s=3, repeats=1,
+        ORDER, load_s=9, capacity_s=15, users=10, capacity_users=50, warmup_s=1, idle_s=3, repeats=1,
     ),
     "full": Profile(
         "full", "the whole matrix at the scenarios' own lengths, each phase three times (median and spread)",
-        ORDER, load_s=90, capacity_s=150, users=None, capacity_users=None, warmup_s=10, idle_s=15, repeats=3,
+        ORDER, load_s=90, capacity_s=150, users=None, capacity_users=None, warmup_s=10, idle_s=15, repeats=3, run_idle_s=3,
         base="full",
     ),
 }
