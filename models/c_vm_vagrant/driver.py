@@ -83,6 +83,8 @@ class Driver(BaseDriver):
         }
         if image:
             env["DEPLOYLAB_C_IMAGE"] = image
+        if self.ctx.sut_cpus:
+            env["DEPLOYLAB_C_CPUSET"] = self.ctx.sut_cpus
         if "box" in self.ctx.options:
             env["DEPLOYLAB_C_BOX"] = str(self.ctx.options["box"])
         return Runner(env, self.model_dir / "logs" / "vagrant.log", progress)
