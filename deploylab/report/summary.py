@@ -68,8 +68,9 @@ def fault_figures(
         "restart_seen_s": _rel(restart, t0),
         "fault_end_s": _rel(fault_end, t0),
         "back_within_threshold_s": _rel(back, t0),
-        "time_to_recover_s": None if back is None else round(back - fault_end, 2),
-        "outage_s": None if back is None else round(back - at, 2),
+        # nothing broke: no outage and nothing to recover from, whatever the fault's own duration
+        "time_to_recover_s": None if back is None else round(back - fault_end, 2) if broken else 0.0,
+        "outage_s": None if back is None else round(back - at, 2) if broken else 0.0,
         "recovered": back is not None,
     }
 

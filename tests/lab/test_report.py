@@ -63,6 +63,17 @@ def test_fault_run_report(tmp_path):
     assert "<script" not in page
 
 
+def test_a_fault_that_broke_nothing_has_no_outage(tmp_path):
+    scenario = Scenario("cpu-grades", "busy grades", "steady", 30, 10, 10, 1, 8,
+                        faults=(Fault(at_s=20, until_s=25, kind="cpu", service="grades"),))
+    _write_requests(tmp_path / "requests.123.csv")  # its only trouble (10-13 s) is before this fault
+    summary = write_reports(tmp_path, _meta(scenario), [], [], 85.0)
+
+    fault = summary["faults"][0]
+    assert fault["blast_radius"] == {"students": None, "grades": None, "web": None}
+    assert (fault["outage_s"], fault["time_to_recover_s"], fault["recovered"]) == (0.0, 0.0, True)
+
+
 def test_capacity_section(tmp_path):
     scenario = Scenario("capacity", "step", "step", 30, 10, 10, 1, 8)
     _write_requests(tmp_path / "requests.1.csv")
