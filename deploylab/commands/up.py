@@ -13,12 +13,12 @@ from .seed import load_seed
 
 
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
+    driver = make_driver(args.model, ctx)  # an unknown model is the first thing to say
     current = state.read_current(ctx.state_dir)
     if current == args.model:
         raise LabError(f"model {current} is already up; `deploylab down` first to start it again")
     if current:
         raise LabError(f"model {current} is up and holds the entry port; `deploylab down` first")
-    driver = make_driver(args.model, ctx)
     reason = driver.available()
     if reason:
         raise LabError(f"model {args.model} cannot run on this machine: {reason}")
