@@ -60,7 +60,7 @@ PROFILES: dict[str, Profile] = {
     ),
     "quick": Profile(
         "quick", "the whole matrix once, short phases",
-        ORDER, load_s=9, capacity_s=15, users=10, capacity_users=50, warmup_s=1, idle_s=3, repeats=1,
+        ORDER, load_s=9, capacity_s=25, users=10, capacity_users=50, warmup_s=1, idle_s=3, repeats=1,
     ),
     "full": Profile(
         "full", "the whole matrix at the scenarios' own lengths, each phase three times (median and spread)",
