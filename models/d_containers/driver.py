@@ -143,6 +143,8 @@ class Driver(BaseDriver):
         Compose(self.engine, self.project).stop(variables, purge)
         if recorded.get("swarm_initialised"):
             cli.run(["docker", "swarm", "leave", "--force"], check=False)
+            # `swarm init` also made docker_gwbridge, which leaving keeps: the engine as the lab found it.
+            cli.run(["docker", "network", "rm", "docker_gwbridge"], check=False)
         state.write_state(self.model_dir, {"built": recorded.get("built", {})})
 
     def swarm_leftovers(self) -> bool:
