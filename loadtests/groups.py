@@ -7,7 +7,7 @@ so that a request is counted in the same group on both sides.
 from __future__ import annotations
 
 GROUPS = ("students", "grades", "web")
-WAIT_NAME = "(setup)"  # a user's start-up requests (health wait, id lookup): not measurements, never logged
+SETUP_NAME = "(setup)"  # a user's start-up requests (health wait, id lookup): not measurements, never logged
 DEGRADED_SUFFIX = " (degraded)"  # appended to a request's name when the page answered 200 with X-Degraded
 
 

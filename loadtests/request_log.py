@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .groups import DEGRADED_SUFFIX, WAIT_NAME, base_name, group_of
+from .groups import DEGRADED_SUFFIX, SETUP_NAME, base_name, group_of
 
 COLUMNS = ("t", "group", "name", "method", "ms", "status", "outcome")
 FLUSH_EVERY_S = 1.0
@@ -59,7 +59,7 @@ class RequestLog:
         start_time: float | None = None,
         **_: Any,
     ) -> None:
-        if name == WAIT_NAME:
+        if name == SETUP_NAME:
             return
         if self._pid != os.getpid():
             self._open()

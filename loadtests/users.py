@@ -20,7 +20,7 @@ import time
 from locust import tag, task
 from locust.contrib.fasthttp import FastHttpUser
 
-from .groups import DEGRADED_SUFFIX, WAIT_NAME
+from .groups import DEGRADED_SUFFIX, SETUP_NAME
 
 FALLBACK_STUDENT_IDS = range(1, 201)  # the seed's 200 students on a fresh deployment (deploylab.seed)
 GRADE_IDS = [f"G{n}" for n in range(1, 13)]
@@ -44,7 +44,7 @@ class LabUser(FastHttpUser):
         global _ready
         deadline = time.monotonic() + float(getattr(self.environment.parsed_options, "health_wait", HEALTH_WAIT_S))
         while not _ready and time.monotonic() < deadline:
-            with self.client.get("/healthz", name=WAIT_NAME, catch_response=True) as response:
+            with self.client.get("/healthz", name=SETUP_NAME, catch_response=True) as response:
                 response.success()  # not a measurement: the wait never counts as a failure
                 _ready = response.status_code == 200
             if not _ready:
@@ -55,7 +55,7 @@ class LabUser(FastHttpUser):
     def _seeded_student_ids(self) -> list[int]:
         """Ids are assigned by the server, so a deployment that held other data first has other ids:
         asking keeps the users from measuring 404s of their own making."""
-        with self.client.get("/students?limit=500", name=WAIT_NAME, catch_response=True) as response:
+        with self.client.get("/students?limit=500", name=SETUP_NAME, catch_response=True) as response:
             response.success()  # setup, not a measurement
             try:
                 return [s["id"] for s in response.json() if not str(s.get("name", "")).startswith(LOAD_NAMES)]
