@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -174,3 +175,18 @@ def capacity(
         result.append(Step(users, start, end, measured, ok))
     sustained = [step for step in result if step.sustained]
     return result, max(sustained, key=lambda step: step.figures.throughput, default=None)
+
+
+PLATEAU_WITHIN = 0.15
+
+
+def plateau(steps: Sequence[Step], within: float = PLATEAU_WITHIN) -> float | None:
+    """The throughput a saturated model holds: the median over the sustained steps within `within` of the best.
+
+    In a closed loop every step past saturation measures the same limit; their median is steadier from run
+    to run than the best step alone, which is the highest of a few noisy readings."""
+    sustained = [step.figures.throughput for step in steps if step.sustained]
+    if not sustained:
+        return None
+    best = max(sustained)
+    return statistics.median(t for t in sustained if t >= best * (1.0 - within))

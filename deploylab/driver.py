@@ -132,3 +132,12 @@ class Driver(ABC):
     def available(self) -> str | None:
         """None when this machine can run the model; otherwise why not (one line)."""
         return None
+
+    def warm_start(self) -> float:
+        """Stop the running deployment and start it again with everything in place; seconds until ready.
+
+        For processes and containers that is down then up (nothing is kept between the two but the
+        caches); a model with machines that outlive their services (C) reboots them instead.
+        """
+        self.down()
+        return self.up().ready_seconds

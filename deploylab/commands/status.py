@@ -20,7 +20,7 @@ def collect(ctx: LabContext) -> dict[str, Any]:
     driver = make_driver(model, ctx)
     states = getattr(driver, "unit_states", None)
     units = states() if states else [{"unit": u.name, "kind": u.kind, "services": list(u.services), "pid": None, "state": "?"} for u in driver.units()]
-    base_url = recorded["base_url"]
+    base_url = recorded.get("base_url", ctx.base_url)
     health = http_status(base_url + ctx.manifest.entry_health)
     return {"model": model, "title": driver.title, "base_url": base_url, "health": health, "units": units}
 

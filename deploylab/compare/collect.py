@@ -71,7 +71,7 @@ def empty(key: str) -> dict[str, Any]:
         "startup": {"build_s": [], "cold_s": [], "warm_s": []},
         "idle": {"app_mib": [], "overhead_mib": [], "reserved_mib": [], "cpu_percent": [], "units": [], "source": ""},
         "disk": None, "environments": None,
-        "capacity": {"best_throughput": [], "best_users": []},
+        "capacity": {"plateau_throughput": [], "best_throughput": [], "best_users": []},
         "latency": {group: {"p50": [], "p95": []} for group in GROUPS} | {"throughput": []},
         "faults": {}, "warnings": [], "errors": {}, "machine": None, "pinning": None,
     }
@@ -140,7 +140,9 @@ def _add_run(model: dict[str, Any], run_dir: Path, summary: dict[str, Any]) -> N
         model["latency"]["throughput"].append(summary["overall"]["all"]["throughput"])
         _idle_from_run(model, summary)
     if "capacity" in summary and summary["capacity"]["best_throughput"] is not None:
-        model["capacity"]["best_throughput"].append(summary["capacity"]["best_throughput"])
+        found = summary["capacity"]
+        model["capacity"]["plateau_throughput"].append(found.get("plateau_throughput", found["best_throughput"]))
+        model["capacity"]["best_throughput"].append(found["best_throughput"])
         model["capacity"]["best_users"].append(summary["capacity"]["best_users"])
     elif "capacity" in summary:
         model["errors"]["capacity"] = "no step stayed within the SLO"

@@ -67,7 +67,7 @@ def disk(models: Models) -> str:
 
 
 def capacity(models: Models) -> str:
-    best = ranked(models, lambda m: median(m["capacity"]["best_throughput"]))[::-1]
+    best = ranked(models, lambda m: median(m["capacity"]["plateau_throughput"]))[::-1]
     if not best:
         return NOTHING
     top = best[0][1]

@@ -27,7 +27,8 @@ class Profile:
     description: str
     scenarios: tuple[str, ...]
     load_s: float  # measured load per scenario...
-    capacity_s: float  # ...except the step load, which needs five steps of a few seconds each
+    capacity_s: float  # ...except the step load, which needs five steps of a few seconds each...
+    restart_s: float  # ...and the kills, where the model's own restart plus the recovery bins must fit after the fault
     users: int | None  # peak users (None: the scenario's own)
     capacity_users: int | None
     warmup_s: float
@@ -39,15 +40,17 @@ class Profile:
     def scenario(self, name: str) -> Scenario:
         """The scenario as this profile runs it."""
         capacity = name == "capacity"
-        loaded = scenarios.load(
-            name, profile=self.base, duration_s=self.capacity_s if capacity else self.load_s,
-            users=self.capacity_users if capacity else self.users,
-        )
-        return replace(loaded, warmup_s=self.warmup_s, profile=self.name)
+        loaded = scenarios.load(name, profile=self.base, users=self.capacity_users if capacity else self.users)
+        return replace(loaded.rescaled(self.duration_s(loaded)), warmup_s=self.warmup_s, profile=self.name)
+
+    def duration_s(self, scenario: Scenario) -> float:
+        if scenario.shape == "step":
+            return self.capacity_s
+        return self.restart_s if any(f.kind == "kill" for f in scenario.faults) else self.load_s
 
     def estimate_s(self, overhead_s: float = 3.0) -> float:
         """Rough time per model, for the ETA: load, plus seed/idle/warm-up/Locust start per run, plus start-up."""
-        load = sum(self.capacity_s if s == "capacity" else self.load_s for s in self.scenarios)
+        load = sum(self.duration_s(scenarios.load(s, profile=self.base)) for s in self.scenarios)
         per_run = overhead_s + self.warmup_s + self.run_idle_s
         return self.repeats * (load + len(self.scenarios) * per_run + 20.0 + self.idle_s)
 
@@ -56,16 +59,17 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         "smoke", "seconds per phase, for tests: one crash and the redeploy stand for the faults",
         ("steady", "capacity", "redeploy-grades", "crash-grades"),
-        load_s=10, capacity_s=15, users=8, capacity_users=40, warmup_s=2, idle_s=2, repeats=1,
+        load_s=10, capacity_s=15, restart_s=10, users=8, capacity_users=40, warmup_s=2, idle_s=2, repeats=1,
     ),
     "quick": Profile(
         "quick", "the whole matrix once, short phases",
-        ORDER, load_s=9, capacity_s=25, users=10, capacity_users=50, warmup_s=1, idle_s=3, repeats=1,
+        ORDER, load_s=9, capacity_s=25, restart_s=12, users=10, capacity_users=50, warmup_s=0.5, idle_s=3,
+        repeats=1, run_idle_s=0.5,
     ),
     "full": Profile(
-        "full", "the whole matrix at the scenarios' own lengths, each phase three times (median and spread)",
-        ORDER, load_s=90, capacity_s=150, users=None, capacity_users=None, warmup_s=10, idle_s=15, repeats=3, run_idle_s=3,
-        base="full",
+        "full", "the whole matrix with phases two to three times as long, each phase three times (median and spread)",
+        ORDER, load_s=18, capacity_s=40, restart_s=24, users=None, capacity_users=None, warmup_s=3, idle_s=10,
+        repeats=3, run_idle_s=1, base="full",
     ),
 }
 

@@ -81,7 +81,7 @@ def sections(doc: dict[str, Any]) -> list[Section]:
         Section(tables.disk(models), findings.disk(models), chart("On disk", "MiB", {
             "disk": _series(models, lambda m: (m["disk"] or {}).get("total_bytes") and m["disk"]["total_bytes"] / tables.MIB)})),
         Section(tables.capacity(models), findings.capacity(models), chart("Capacity within the SLO", "req/s", {
-            "req/s": _series(models, lambda m: median(m["capacity"]["best_throughput"]))})),
+            "req/s": _series(models, lambda m: median(m["capacity"]["plateau_throughput"]))})),
         Section(tables.latency(models), findings.latency(models), chart("p95 at a fixed load", "ms", {
             g: _series(models, lambda m, g=g: median(m["latency"][g]["p95"])) for g in GROUPS})),
     ]

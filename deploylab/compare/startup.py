@@ -1,7 +1,8 @@
 """The start-up and idle-footprint phase of one model, written as a run directory of its own.
 
 cold: `build()` (a check when the caches are built) then the first `up()` after `down()`.
-warm: `down()` and at once `up()` again, with everything in the OS page cache.
+warm: `warm_start()`: the deployment stopped and started again at once, everything in place and in the
+OS page cache (processes and containers: down then up; C's machines reboot as they are).
 Both are the driver's `ready_seconds`: from the start of `up` until every readiness probe passed.
 idle: readings of `driver.sample()` with no load at all, once the warm start is ready.
 The model is left up, so the scenarios that follow reuse it.
@@ -68,8 +69,8 @@ def run_startup(
         driver.build()
         build_s.append(round(time.monotonic() - started, 3))
         cold_s.append(_up(driver))
-        _down(driver)
-        warm_s.append(_up(driver))
+        warm_s.append(driver.warm_start())
+        state.write_current(driver.ctx.state_dir, driver.name)
     readings: list[dict[str, dict[str, Any]]] = []
     deadline = time.monotonic() + idle_s
     with (out_dir / "samples.jsonl").open("w") as handle:

@@ -51,7 +51,7 @@ def _table(key: str, title: str, models: Models, phase: str,
 def startup(models: Models) -> Table:
     return _table("startup", "Start-up (seconds until every readiness probe passes)", models, "startup", [
         ("cold: build check + first up", lambda m: number(m["startup"]["cold_s"], 2)),
-        ("warm: up again right after down", lambda m: number(m["startup"]["warm_s"], 2)),
+        ("warm: stopped and started again (C: machines reboot)", lambda m: number(m["startup"]["warm_s"], 2)),
         ("build check alone (caches built)", lambda m: number(m["startup"]["build_s"], 2)),
     ])
 
@@ -87,9 +87,10 @@ def disk(models: Models) -> Table:
 
 
 def capacity(models: Models) -> Table:
-    return _table("capacity", "Capacity: highest throughput sustained within the SLO (step load)", models, "capacity", [
-        ("req/s", lambda m: number(m["capacity"]["best_throughput"])),
-        ("at users", lambda m: number(m["capacity"]["best_users"], 0)),
+    return _table("capacity", "Capacity: throughput sustained within the SLO (closed-loop step load)", models, "capacity", [
+        ("req/s held (median of the steps within 15 % of the best)", lambda m: number(m["capacity"]["plateau_throughput"])),
+        ("best step req/s", lambda m: number(m["capacity"]["best_throughput"])),
+        ("best step at users", lambda m: number(m["capacity"]["best_users"], 0)),
     ])
 
 

@@ -62,7 +62,7 @@ def render(summary: dict[str, Any], series: dict[str, Any]) -> str:
     if "capacity" in summary:
         capacity = summary["capacity"]
         parts += ["<h2>Capacity (step load)</h2>", _table(tables.STEP_COLUMNS, tables.step_rows(capacity)),
-                  f"<p>Highest sustained throughput: {capacity['best_throughput']} req/s at {capacity['best_users']} users.</p>"]
+                  f"<p>{escape(tables.capacity_line(capacity))}</p>"]
     parts += ["<h2>Resources per unit</h2>", _table(tables.RESOURCE_COLUMNS, tables.resource_rows(summary["resources"]))]
     parts += ["<h2>How the figures were computed</h2><ul>"]
     parts += [f"<li><b>{escape(k)}</b>: {escape(str(v))}</li>" for k, v in summary["method"].items()]

@@ -49,8 +49,7 @@ def render(summary: dict[str, Any]) -> str:
     if "capacity" in summary:
         capacity = summary["capacity"]
         parts += ["## Capacity (step load)", "", _table(tables.STEP_COLUMNS, tables.step_rows(capacity)), "",
-                  f"Highest sustained throughput: {capacity['best_throughput']} req/s at {capacity['best_users']} users "
-                  f"(SLO p95 <= {capacity['slo']['p95_ms']} ms, failed <= {100 * capacity['slo']['error_rate']:.0f} %).", ""]
+                  tables.capacity_line(capacity), ""]
     parts += ["## Resources per unit", "", _table(tables.RESOURCE_COLUMNS, tables.resource_rows(summary["resources"])), ""]
     parts += ["## How the figures were computed", ""]
     parts += [f"- **{key}**: {value}" for key, value in summary["method"].items() if key != "thresholds"]

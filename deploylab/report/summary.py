@@ -30,6 +30,11 @@ METHOD = {
 }
 
 
+def _plateau(steps: list[analysis.Step]) -> float | None:
+    found = analysis.plateau(steps)
+    return None if found is None else round(found, 2)
+
+
 def _rel(t: float | None, t0: float) -> float | None:
     return None if t is None else round(t - t0, 2)
 
@@ -117,6 +122,8 @@ def summarize(
                        "sustained": s.sustained, **s.figures.to_json()} for s in measured],
             "best_throughput": round(best.figures.throughput, 2) if best else None,
             "best_users": best.users if best else None,
+            "plateau_throughput": _plateau(measured),
+            "plateau_within": analysis.PLATEAU_WITHIN,
         }
     series = {"t0": t0, "bin_s": BIN_S, "bins": bins, "samples": samples}
     return summary, series

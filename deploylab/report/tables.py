@@ -60,3 +60,11 @@ def recovery_line(fault: dict[str, Any]) -> str:
     return (f"{f['kind']} {target} at {f['at_s']:.1f} s: {restart}fault end {fault['fault_end_s']} s; back within "
             f"thresholds at {fault['back_within_threshold_s']} s: time to recover {fault['time_to_recover_s']} s, "
             f"outage {fault['outage_s']} s")
+
+
+def capacity_line(capacity: dict[str, Any]) -> str:
+    slo = capacity["slo"]
+    within = 100 * capacity.get("plateau_within", 0.15)
+    return (f"Highest sustained throughput: {capacity['best_throughput']} req/s at {capacity['best_users']} users; "
+            f"plateau (median of the sustained steps within {within:.0f} % of it): {capacity.get('plateau_throughput')} req/s "
+            f"(SLO p95 <= {slo['p95_ms']} ms, failed <= {100 * slo['error_rate']:.0f} %).")

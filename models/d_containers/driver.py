@@ -12,6 +12,7 @@ import shutil
 import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from deploylab import state
@@ -74,8 +75,7 @@ class Driver(BaseDriver):
 
     def build(self) -> None:
         cli.ensure_engine(self.engine, self.ctx.root)
-        tags = images.build_all(self.engine, self.ctx, progress)
-        state.write_state(self.model_dir, {**self.recorded(), "built": tags})
+        images.build_all(self.engine, self.ctx, progress)  # tagged by a hash of their inputs: found again by it
 
     def up(self) -> Deployment:
         started = time.monotonic()
@@ -86,7 +86,7 @@ class Driver(BaseDriver):
         tags = images.build_all(self.engine, self.ctx, progress)
         variables = self.variables(tags)
         initialised = self.join_swarm() if swarm else False
-        record = {"swarm": swarm, "swarm_initialised": initialised, "images": tags, "built": tags,
+        record = {"swarm": swarm, "swarm_initialised": initialised, "images": tags,
                   "project": self.project, "base_url": self.ctx.base_url}
         state.write_state(self.model_dir, record)
         progress(f"starting {'a Swarm stack' if swarm else 'compose project'} {self.project}")
@@ -145,7 +145,7 @@ class Driver(BaseDriver):
             cli.run(["docker", "swarm", "leave", "--force"], check=False)
             # `swarm init` also made docker_gwbridge, which leaving keeps: the engine as the lab found it.
             cli.run(["docker", "network", "rm", "docker_gwbridge"], check=False)
-        state.write_state(self.model_dir, {"built": recorded.get("built", {})})
+        state.clear_state(self.model_dir)  # a state.json means "up" to status and down
 
     def swarm_leftovers(self) -> bool:
         return bool(self.engine.containers({"com.docker.stack.namespace": self.project})) or (
@@ -212,4 +212,11 @@ class Driver(BaseDriver):
         progress(f"{service} redeployed as {tag}")
 
     def sample(self) -> dict[str, Sample]:
-        return {unit: sample_container(self.engine, unit, cid) for unit, cid in self.topology().containers().items()}
+        # The engine's stats call takes about a second per container (its collector's cycle), so the
+        # containers are read at once: one reading a second whatever the number of containers.
+        containers = self.topology().containers()
+        if not containers:
+            return {}
+        with ThreadPoolExecutor(max_workers=len(containers)) as pool:
+            readings = pool.map(lambda item: sample_container(self.engine, *item), containers.items())
+            return {reading.unit: reading for reading in readings}

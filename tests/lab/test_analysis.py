@@ -86,6 +86,18 @@ def test_capacity_picks_the_highest_throughput_within_the_slo():
     assert best.figures.throughput == pytest.approx(20.0)
 
 
+def test_plateau_is_the_median_of_the_sustained_steps_near_the_best():
+    requests = (steady("students", 0, 10, 10, 5) + steady("students", 10, 20, 100, 5)
+                + steady("students", 20, 30, 96, 5) + steady("students", 30, 40, 90, 5)
+                + steady("students", 40, 50, 110, 900))
+    steps, best = analysis.capacity(requests, [(1, 0, 10), (2, 10, 20), (3, 20, 30), (4, 30, 40), (5, 40, 50)],
+                                    500, 0.01, settle_s=0)
+    assert best is not None and best.users == 2  # the 110 req/s step broke the SLO
+    # 10 req/s is below the saturated steps (more than 15 % under the best): not part of the plateau
+    assert analysis.plateau(steps) == pytest.approx(96.0)
+    assert analysis.plateau([s for s in steps if not s.sustained]) is None
+
+
 def test_read_requests_merges_per_process_files(tmp_path):
     header = "t,group,name,method,ms,status,outcome\n"
     (tmp_path / "requests.1.csv").write_text(header + "2.0,web,/,GET,5.0,200,degraded\n")

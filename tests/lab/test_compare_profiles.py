@@ -26,6 +26,13 @@ def test_a_profile_rescales_the_fault_timeline() -> None:
     assert profiles.get("smoke").scenario("capacity").users == 40
 
 
+def test_kills_get_the_longer_restart_window() -> None:
+    quick = profiles.get("quick")
+    assert quick.scenario("crash-grades").duration_s == quick.restart_s
+    assert quick.scenario("slow-grades").duration_s == quick.load_s
+    assert quick.scenario("capacity").duration_s == quick.capacity_s and quick.scenario("capacity").think_scale == 0
+
+
 def test_models_list_is_checked_and_keeps_its_order() -> None:
     assert profiles.parse_models("d-swarm, a,a") == ["d-swarm", "a"]
     with pytest.raises(UsageError, match="unknown model 'e'"):
