@@ -61,4 +61,24 @@ def build_cached(
     except EngineError as exc:
         raise LabError("\n".join([str(exc), *lines[-15:]])) from None
     log(f"image {tag}: built")
+    for old in prune_older_tags(engine, repo):
+        log(f"image {old}: removed (an older build)")
     return tag
+
+
+KEEP_TAGS = 2  # this build and the one before it (a redeploy's pair; the other side of a one-line change)
+
+
+def prune_older_tags(engine: DockerEngine, repo: str, keep: int = KEEP_TAGS) -> list[str]:
+    """Untag all but the newest `keep` builds of repo; a tag a container still uses stays. The removed ones."""
+    found = engine.request("GET", "/images/json", {"filters": {"reference": [repo]}}) or []
+    tags = [t for image in sorted(found, key=lambda i: i.get("Created", 0), reverse=True)
+            for t in (image.get("RepoTags") or []) if t.startswith(repo + ":")]
+    removed = []
+    for old in tags[keep:]:
+        try:
+            engine.request("DELETE", f"/images/{old}")
+            removed.append(old)
+        except EngineError:
+            pass  # in use by a container (a running or stopped task): pruned by a later build
+    return removed

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from deploylab.docker_engine import DockerEngine, EngineError, _demux
+from deploylab.image_cache import prune_older_tags
 
 
 class FakeEngine(BaseHTTPRequestHandler):
@@ -93,3 +94,25 @@ def test_log_frames_are_demultiplexed() -> None:
     framed = b"\x01\0\0\0\0\0\0\x06hello\n" + b"\x02\0\0\0\0\0\0\x04oops"
     assert _demux(framed) == b"hello\noops"
     assert _demux(b"plain tty output") == b"plain tty output"
+
+
+class TaggedImages:
+    """The engine's image list and DELETE, in memory: enough for prune_older_tags."""
+
+    def __init__(self, created: dict[str, int], in_use: set[str]) -> None:
+        self.created, self.in_use, self.deleted = created, in_use, []
+
+    def request(self, method: str, path: str, params: dict | None = None) -> object:
+        if method == "GET":
+            return [{"RepoTags": [tag], "Created": when} for tag, when in self.created.items()]
+        tag = path.removeprefix("/images/")
+        if tag in self.in_use:
+            raise EngineError("conflict: image is being used by a container", 409)
+        self.deleted.append(tag)
+        return None
+
+
+def test_prune_keeps_the_two_newest_builds_and_any_tag_in_use() -> None:
+    engine = TaggedImages({"r:a": 1, "r:b": 2, "r:c": 3, "r:d": 4, "r:e": 5}, in_use={"r:b"})
+    assert prune_older_tags(engine, "r") == ["r:c", "r:a"]  # type: ignore[arg-type]
+    assert engine.deleted == ["r:c", "r:a"]
