@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,8 @@ import pytest
 
 from deploylab import manifest
 from deploylab.compare import matrix, profiles
-from deploylab.driver import LabContext
+from deploylab.compare.startup import run_startup
+from deploylab.driver import LabContext, Sample
 
 
 class Broken:
@@ -59,3 +61,38 @@ def test_a_driver_bug_is_recorded_and_the_model_taken_down(ctx: LabContext, monk
     assert result["errors"]["startup"] == "ValueError in the driver: not enough values to unpack"
     assert result["errors"]["steady"] == "ValueError in the driver: boom"
     assert driver.downs >= 2
+
+
+class OneAtATime:
+    """A driver that, like the real ones, refuses to come up twice."""
+
+    name, title = "a", "one at a time"
+
+    def __init__(self, ctx: LabContext) -> None:
+        self.ctx, self.running, self.ups = ctx, False, 0
+
+    def build(self) -> None:
+        pass
+
+    def up(self) -> Any:
+        if self.running:
+            raise RuntimeError("port already in use")
+        self.running, self.ups = True, self.ups + 1
+        return type("Deployment", (), {"ready_seconds": 0.5})()
+
+    def down(self) -> None:
+        self.running = False
+
+    def warm_start(self) -> float:
+        self.down()
+        return self.up().ready_seconds
+
+    def sample(self) -> dict[str, Sample]:
+        return {"shared": Sample(unit="shared", t=time.time(), up=True, rss=50 * 2**20)}
+
+
+def test_every_start_up_cycle_begins_from_nothing_running(ctx: LabContext, tmp_path: Path) -> None:
+    driver = OneAtATime(ctx)
+    summary = run_startup(ctx, driver, "a", tmp_path / "out", idle_s=0, cycles=3)  # type: ignore[arg-type]
+    assert summary["startup"]["cold_s"] == [0.5] * 3 and summary["startup"]["warm_s"] == [0.5] * 3
+    assert driver.running and driver.ups == 6
