@@ -70,7 +70,12 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
                f"{len(keys) * profile.estimate_s() / 60:.0f} min if every model runs")
     clock = Clock(len(keys) * (1 + profile.repeats * len(profile.scenarios)), len(keys) * profile.estimate_s(), stderr_log)
     started = time.monotonic()
-    outcomes = {key: run_model(ctx, key, profile, root / "runs", compare_id, clock, stderr_log) for key in keys}
+    try:
+        outcomes = {key: run_model(ctx, key, profile, root / "runs", compare_id, clock, stderr_log) for key in keys}
+    except KeyboardInterrupt:
+        measured = shlex.quote(str(root / "runs")) + f"/{compare_id}-*"
+        stderr_log(f"[compare] interrupted; every model is down. A report of what was measured: deploylab compare {measured}")
+        raise
     models = collect.collect([d for outcome in outcomes.values() for d in outcome["runs"]])
     for key, outcome in outcomes.items():
         model = models.setdefault(key, collect.empty(key))

@@ -113,13 +113,16 @@ def run_model(
                     _take_down(driver)  # the last phase left it broken: the runner starts it afresh
                 out_dir = runs_dir / (f"{compare_id}-{key}-{name}" + (f"-{repeat + 1}" if profile.repeats > 1 else ""))
                 try:
-                    run_scenario(driver.ctx, driver, profile.scenario(name), out_dir, profile=profile.name, keep_up=True,
-                                 idle_s=profile.run_idle_s)
+                    run = run_scenario(driver.ctx, driver, profile.scenario(name), out_dir, profile=profile.name,
+                                       keep_up=True, idle_s=profile.run_idle_s)
                     _label(out_dir, compare_id, key, name, repeat, profile.name)
                     result["runs"].append(out_dir)
                 except Exception as exc:  # noqa: BLE001 - recorded; the matrix goes on
                     result["errors"][name] = _why(exc)
                     log(f"[compare] model {key}: {name} failed — {exc}")
+                    continue
+                if run.partial:  # Ctrl-C reached the run, which kept its partial report: stop the whole comparison
+                    raise KeyboardInterrupt
     finally:
         try:
             _take_down(driver)

@@ -71,6 +71,9 @@ class OneAtATime:
     def __init__(self, ctx: LabContext) -> None:
         self.ctx, self.running, self.ups = ctx, False, 0
 
+    def available(self) -> str | None:
+        return None
+
     def build(self) -> None:
         pass
 
@@ -96,3 +99,19 @@ def test_every_start_up_cycle_begins_from_nothing_running(ctx: LabContext, tmp_p
     summary = run_startup(ctx, driver, "a", tmp_path / "out", idle_s=0, cycles=3)  # type: ignore[arg-type]
     assert summary["startup"]["cold_s"] == [0.5] * 3 and summary["startup"]["warm_s"] == [0.5] * 3
     assert driver.running and driver.ups == 6
+
+
+def test_ctrl_c_in_a_run_stops_the_comparison_and_takes_the_model_down(
+    ctx: LabContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    driver = OneAtATime(ctx)
+    monkeypatch.setattr(matrix, "driver_for", lambda _ctx, _key: driver)
+    def interrupted(_ctx: Any, _driver: Any, _scenario: Any, out_dir: Path, **_kw: Any) -> Any:
+        out_dir.mkdir(parents=True)
+        return type("Run", (), {"partial": True})()
+
+    monkeypatch.setattr(matrix, "run_scenario", interrupted)
+    clock = matrix.Clock(5, 100.0, lambda _line: None)
+    with pytest.raises(KeyboardInterrupt):
+        matrix.run_model(ctx, "a", profiles.get("smoke"), tmp_path / "runs", "x", clock, lambda _line: None)
+    assert not driver.running
