@@ -47,7 +47,7 @@ def expand(paths: list[str]) -> list[Path]:
 def from_runs(ctx: LabContext, args: argparse.Namespace, out_dir: Path) -> Path:
     single = Path(args.run_dirs[0]) / "compare.json" if len(args.run_dirs) == 1 else None
     if single and single.exists():
-        return report.write(collect.read_json(single), out_dir)
+        return report.write(collect.upgrade(collect.read_json(single)), out_dir)
     models = collect.collect(expand(args.run_dirs))
     doc = report.new_doc(models, command=shlex.join(["deploylab", "compare", *args.run_dirs]), profile="from runs",
                          isolation=report.isolation(ctx, list(models)))

@@ -31,6 +31,14 @@ def read_json(path: Path) -> dict[str, Any]:
         raise LabError(f"{path} is not JSON: {exc}") from None
 
 
+def upgrade(doc: dict[str, Any]) -> dict[str, Any]:
+    """An earlier compare.json in today's shape: before the plateau, capacity was the best step alone."""
+    for model in doc.get("models", {}).values():
+        capacity = model.get("capacity", {})
+        capacity.setdefault("plateau_throughput", list(capacity.get("best_throughput", [])))
+    return doc
+
+
 def load_start(run_dir: Path) -> float | None:
     """The wall-clock start of the measured load, from the run's raw event log."""
     try:

@@ -67,3 +67,8 @@ def test_repeats_give_median_range_and_a_mark_when_they_disagree() -> None:
     assert untrustworthy([5.0, 10.0, 15.0]) and number([5.0, 10.0, 15.0]).endswith("!")
     assert number([]) == "—" and number([None]) == "—"
     assert verdict(["failed", None, "failed"]) == "failed" and verdict(["slow", "failed"]) == "failed"
+
+
+def test_an_earlier_compare_json_gets_the_best_step_as_its_plateau() -> None:
+    doc = {"models": {"a": {"capacity": {"best_throughput": [900.0], "best_users": [40]}}}}
+    assert collect.upgrade(doc)["models"]["a"]["capacity"]["plateau_throughput"] == [900.0]
