@@ -21,9 +21,13 @@ def spread(values: list[float | None]) -> float | None:
     return max(known) - min(known) if len(known) > 1 else None
 
 
-def untrustworthy(values: list[float | None]) -> bool:
+def untrustworthy(values: list[float | None], digits: int = 1) -> bool:
+    """The repeats disagree by more than SPREAD_LIMIT of their median, by a margin the table can show
+    (0.001 s against 0.002 s is no disagreement in a column of hundredths)."""
     middle, width = median(values), spread(values)
-    return middle is not None and width is not None and abs(middle) > 1e-9 and width / abs(middle) > SPREAD_LIMIT
+    if middle is None or width is None or width < 10.0 ** -digits:
+        return False
+    return abs(middle) > 1e-9 and width / abs(middle) > SPREAD_LIMIT
 
 
 def number(values: list[float | None], digits: int = 1) -> str:
@@ -35,7 +39,7 @@ def number(values: list[float | None], digits: int = 1) -> str:
     known = [v for v in values if v is not None]
     if len(known) > 1:
         text += f" ({min(known):.{digits}f}–{max(known):.{digits}f})"
-        if untrustworthy(values):
+        if untrustworthy(values, digits):
             text += " !"
     return text
 

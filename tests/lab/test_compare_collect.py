@@ -65,6 +65,7 @@ def test_repeats_give_median_range_and_a_mark_when_they_disagree() -> None:
     assert median([3.0, 1.0, 2.0]) == 2.0 and spread([3.0, 1.0, 2.0]) == 2.0
     assert number([10.0, 10.5, 11.0]) == "10.5 (10.0–11.0)"
     assert untrustworthy([5.0, 10.0, 15.0]) and number([5.0, 10.0, 15.0]).endswith("!")
+    assert not number([0.001, 0.0, 0.002], 2).endswith("!")  # below what the column shows
     assert number([]) == "—" and number([None]) == "—"
     assert verdict(["failed", None, "failed"]) == "failed" and verdict(["slow", "failed"]) == "failed"
 
