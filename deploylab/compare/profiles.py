@@ -50,7 +50,7 @@ class Profile:
 
     def estimate_s(self, overhead_s: float = 3.0) -> float:
         """Rough time per model, for the ETA: load, plus seed/idle/warm-up/Locust start per run, plus start-up."""
-        load = sum(self.duration_s(scenarios.load(s, profile=self.base)) for s in self.scenarios)
+        load = sum(self.scenario(s).duration_s for s in self.scenarios)
         per_run = overhead_s + self.warmup_s + self.run_idle_s
         return self.repeats * (load + len(self.scenarios) * per_run + 20.0 + self.idle_s)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from loadtests.groups import GROUPS
 
+from ..analysis import PLATEAU_WITHIN
 from .collect import REDEPLOY
 from .figures import MISSING, median, missing_reason, number, verdict
 
@@ -88,7 +89,8 @@ def disk(models: Models) -> Table:
 
 def capacity(models: Models) -> Table:
     return _table("capacity", "Capacity: throughput sustained within the SLO (closed-loop step load)", models, "capacity", [
-        ("req/s held (median of the steps within 15 % of the best)", lambda m: number(m["capacity"]["plateau_throughput"])),
+        (f"req/s held (median of the steps within {100 * PLATEAU_WITHIN:.0f} % of the best)",
+         lambda m: number(m["capacity"]["plateau_throughput"])),
         ("best step req/s", lambda m: number(m["capacity"]["best_throughput"])),
         ("best step at users", lambda m: number(m["capacity"]["best_users"], 0)),
     ])

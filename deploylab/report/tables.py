@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..analysis import PLATEAU_WITHIN
+
 FIGURE_COLUMNS = ("group", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed %", "degraded %", "requests")
 
 
@@ -64,7 +66,7 @@ def recovery_line(fault: dict[str, Any]) -> str:
 
 def capacity_line(capacity: dict[str, Any]) -> str:
     slo = capacity["slo"]
-    within = 100 * capacity.get("plateau_within", 0.15)
+    within = 100 * capacity.get("plateau_within", PLATEAU_WITHIN)
     return (f"Highest sustained throughput: {capacity['best_throughput']} req/s at {capacity['best_users']} users; "
             f"plateau (median of the sustained steps within {within:.0f} % of it): {capacity.get('plateau_throughput')} req/s "
             f"(SLO p95 <= {slo['p95_ms']} ms, failed <= {100 * slo['error_rate']:.0f} %).")
