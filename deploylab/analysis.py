@@ -130,15 +130,20 @@ def recovered_at(
     after: float,
     limits: Thresholds,
     bin_s: float = 1.0,
+    until: float | None = None,
 ) -> float | None:
-    """Start of the first run of `recover_bins` bins, from `after` on, in which every group is back within
-    the thresholds. Bins with no request of any watched group are skipped: they neither count nor break a run."""
+    """Start of the first run of `recover_bins` bins, from `after` on (and ending by `until`, when given), in
+    which every group is back within the thresholds. Bins with no request of any watched group are skipped:
+    they neither count nor break a run."""
     watched = list(groups)
     if not watched:
         return after
     first = max(0, int((after - bins_start) // bin_s))
+    last = len(next(iter(bins.values())))
+    if until is not None:
+        last = min(last, int((until - bins_start + 1e-9) // bin_s))
     run_start, run_length = None, 0
-    for i in range(first, len(next(iter(bins.values())))):
+    for i in range(first, last):
         current = [bins[group][i] for group in watched]
         if all(figure.count == 0 for figure in current):
             continue

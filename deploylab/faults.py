@@ -27,11 +27,12 @@ class Action:
     at_s: float
     kind: str
     fault: Fault
+    index: int = 0  # the fault's place in the scenario's timeline
 
 
 def plan(faults: tuple[Fault, ...]) -> list[Action]:
-    actions = [Action(f.at_s, f.kind, f) for f in faults]
-    actions += [Action(f.until_s, "start", f) for f in faults if f.kind == "stop" and f.until_s is not None]
+    actions = [Action(f.at_s, f.kind, f, i) for i, f in enumerate(faults)]
+    actions += [Action(f.until_s, "start", f, i) for i, f in enumerate(faults) if f.kind == "stop" and f.until_s is not None]
     return sorted(actions, key=lambda action: action.at_s)
 
 
@@ -72,6 +73,7 @@ class Timeline(threading.Thread):
         self.actions = plan(faults)
         self.chaos_prefix = chaos_prefix
         self._halt = threading.Event()
+        self.finished_at: float | None = None  # wall clock when the last action was carried out (or failed)
 
     def stop(self) -> None:
         self._halt.set()
@@ -87,8 +89,13 @@ class Timeline(threading.Thread):
         for action in self.actions:
             if self._halt.wait(max(0.0, self.t0 + action.at_s - time.time())):
                 return
+            fired = round(time.time() - self.t0, 2)
             try:
                 done = fire(self.driver, self.deployment, action, self.chaos_prefix)
-                self.on_event("fault", {"at_s": round(time.time() - self.t0, 2), **done})
+                # at_s: when the action was carried out, which for a redeploy is many seconds after it was fired
+                self.on_event("fault", {"at_s": round(time.time() - self.t0, 2), "fired_s": fired,
+                                        "index": action.index, **done})
             except (LabError, OSError) as exc:
-                self.on_event("fault-failed", {"kind": action.kind, "target": action.fault.target, "error": str(exc)})
+                self.on_event("fault-failed", {"kind": action.kind, "target": action.fault.target, "error": str(exc),
+                                               "index": action.index})
+        self.finished_at = time.time()

@@ -22,8 +22,8 @@ from typing import Any
 
 import requests
 
-from . import machine, state
-from .driver import Deployment, Driver, LabContext
+from . import calibrate, machine, state
+from .driver import DRIVER_FAULTS, Deployment, Driver, LabContext
 from .errors import LabError
 from .faults import Timeline
 from .probe import http_status
@@ -91,12 +91,23 @@ def generator_cpus(sut_cpus: str | None) -> str | None:
     return ",".join(rest) or None
 
 
-def locust_command(ctx: LabContext, scenario: Scenario, base_url: str, out_dir: Path) -> list[str]:
+def load_tail_s(scenario: Scenario) -> float | None:
+    """How long the load must go on after the last action of the timeline was carried out, when an action may
+    take long (a redeploy builds and rolls out): the time the scenario planned after its last fault. None when
+    every action is instant (in-process assaults) or the shape is not a steady one that can simply go on."""
+    if scenario.shape != "steady" or not any(f.kind in DRIVER_FAULTS for f in scenario.faults):
+        return None
+    return max(0.0, scenario.duration_s - max(f.until_s or f.at_s for f in scenario.faults))
+
+
+def locust_command(
+    ctx: LabContext, scenario: Scenario, base_url: str, out_dir: Path, run_time_s: float | None = None,
+) -> list[str]:
     command = [
         sys.executable, "-m", "locust", "-f", str(ctx.root / "loadtests" / "locustfile.py"),
         "--headless", "--host", base_url,
         "--users", str(scenario.users), "--spawn-rate", str(scenario.spawn_rate),
-        "--run-time", f"{max(1, round(scenario.duration_s))}s",
+        "--run-time", f"{max(1, round(run_time_s or scenario.duration_s))}s",
         "--shape", scenario.shape, "--think-scale", str(scenario.think_scale),
         "--csv", str(out_dir / "locust"), "--csv-full-history",
         "--request-log", str(out_dir / "requests.csv"),
@@ -179,7 +190,12 @@ def run_scenario(
         meta["idle"] = (time.time(), time.time() + idle_s)
         time.sleep(idle_s)
         events("warmup", {"requests": warm_up(deployment.base_url, scenario.warmup_s)})
+        capacity = scenario.shape == "step"
+        if capacity:  # the host's speed just before and just after: throughput is measured against it
+            meta["host_speed"] = {"before": calibrate.host_speed(ctx.sut_cpus), "unit": calibrate.UNIT}
         partial = _load(ctx, driver, deployment, scenario, out_dir, events, sampler, meta, show_progress)
+        if capacity:
+            meta["host_speed"]["after"] = calibrate.host_speed(ctx.sut_cpus)
     except KeyboardInterrupt:
         partial = True
         events("interrupted")
@@ -197,16 +213,31 @@ def run_scenario(
     meta["ended"] = time.time()
     meta["partial"] = partial
     meta["generator_cpu_max"] = sampler.generator_cpu_max if sampler else None
-    summary = write_reports(out_dir, meta, events.events, sampler.samples if sampler else [], GENERATOR_LIMIT)
+    summary = write_reports(out_dir, meta, events.events, sampler.taken() if sampler else [], GENERATOR_LIMIT)
     return RunResult(out_dir.name, out_dir, summary, partial)
+
+
+def _ended(process: subprocess.Popen[bytes], timeout_s: float) -> bool:
+    """Waits up to timeout_s for the process; True once it has exited (no second lost after it did)."""
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def _load(
     ctx: LabContext, driver: Driver, deployment: Deployment, scenario: Scenario, out_dir: Path,
     events: EventLog, sampler: Sampler, meta: dict[str, Any], show_progress: bool,
 ) -> bool:
-    """Locust for the scenario's duration with the fault timeline beside it. True when interrupted."""
-    command = locust_command(ctx, scenario, deployment.base_url, out_dir)
+    """Locust for the scenario's duration with the fault timeline beside it. True when interrupted.
+
+    A timeline with a slow action (a redeploy) keeps the load going until the action was carried out and the
+    scenario's after-time has passed, up to the deployment's up timeout: a redeploy measured after the load
+    ended would show nothing."""
+    tail = load_tail_s(scenario)
+    run_time = scenario.duration_s + (ctx.up_timeout if tail is not None else 0.0)
+    command = locust_command(ctx, scenario, deployment.base_url, out_dir, run_time)
     meta["locust_command"] = command
     t0 = time.time()
     process = subprocess.Popen(command, cwd=ctx.root, stdout=subprocess.DEVNULL,
@@ -219,10 +250,14 @@ def _load(
     timeline.start()
     progress = Progress(out_dir / "locust_stats_history.csv", t0, scenario.duration_s, timeline.active,
                         enabled=show_progress)
+    planned_end = t0 + scenario.duration_s
     try:
-        while process.poll() is None:
+        while not _ended(process, 0.25):
             progress.show()
-            time.sleep(1.0)
+            done = timeline.finished_at
+            if tail is not None and done is not None and time.time() >= max(planned_end, done + tail):
+                process.send_signal(signal.SIGINT)  # as on Ctrl-C: Locust writes its files (on SIGTERM it dies)
+                process.wait(timeout=15)
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)  # Locust writes its CSVs and summary on SIGINT
         try:
@@ -234,7 +269,7 @@ def _load(
     finally:
         progress.done()
         sampler.watch_generator(None)
-    meta["load"] = (t0, min(time.time(), t0 + scenario.duration_s))
+    meta["load"] = (t0, min(time.time(), t0 + run_time))
     events("load-end", {"exit_code": process.returncode})
     if process.returncode not in (0, 1):  # 1: some requests failed, which a fault run expects
         raise LabError(f"locust exited with {process.returncode}; see {out_dir / 'locust.log'}")

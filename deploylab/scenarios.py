@@ -20,6 +20,7 @@ class Fault:
     unit: str = ""
     params: dict[str, float] = field(default_factory=dict)
     until_s: float | None = None
+    name: str = ""  # in a chained run, the single-fault scenario this fault stands for (its figures go there)
 
     @property
     def target(self) -> str:
@@ -58,6 +59,26 @@ class Scenario:
             replace(f, at_s=f.at_s * k, until_s=None if f.until_s is None else f.until_s * k) for f in self.faults
         )
         return replace(self, duration_s=duration_s, window_s=self.window_s * k, faults=faults)
+
+
+def chained(name: str, parts: list[Scenario]) -> Scenario:
+    """One run for several single-fault scenarios of the same load: the first one's baseline, then each part's
+    fault and the time after it, one after another. Each fault keeps its part's name, under which the
+    comparison reports it; every fault is judged against the baseline before the first (report/summary.py)."""
+    first = parts[0]
+    for part in parts:
+        if len(part.faults) != 1 or (part.shape, part.users, part.think_scale) != (first.shape, first.users,
+                                                                                     first.think_scale):
+            raise LabError(f"cannot chain {part.name!r} into {name!r}: parts need one fault each and the same load")
+    faults, clock = [], first.faults[0].at_s
+    for part in parts:
+        fault = part.faults[0]
+        shift = clock - fault.at_s
+        faults.append(replace(fault, name=part.name, at_s=clock,
+                              until_s=None if fault.until_s is None else fault.until_s + shift))
+        clock += part.duration_s - fault.at_s
+    description = "One run through " + ", ".join(p.name for p in parts) + ", one after another."
+    return replace(first, name=name, description=description, duration_s=clock, faults=tuple(faults))
 
 
 def load_all(path: Path = SCENARIOS_PATH) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:

@@ -84,7 +84,7 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     doc = report.new_doc(
         {key: models[key] for key in keys}, command=command, profile=profile.name, repeats=profile.repeats,
         compare_id=compare_id, elapsed_s=round(time.monotonic() - started, 1),
-        expected_faults=[s for s in profile.scenarios if s in profiles.FAULT_SCENARIOS],
+        expected_faults=[s for s in profile.measured() if s in profiles.FAULT_SCENARIOS],
         isolation=report.isolation(ctx, keys),
     )
     path = report.write(doc, root / "latest")

@@ -8,6 +8,7 @@ belongs to (D and D on Swarm are both model "d" to the runner).
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ def upgrade(doc: dict[str, Any]) -> dict[str, Any]:
     for model in doc.get("models", {}).values():
         capacity = model.get("capacity", {})
         capacity.setdefault("plateau_throughput", list(capacity.get("best_throughput", [])))
+        capacity.setdefault("host_speed", [])  # before the host's speed was read: nothing to scale by
+        capacity.setdefault("at_common_speed", [])
     return doc
 
 
@@ -64,10 +67,11 @@ def group_downtime(run_dir: Path, summary: dict[str, Any], fault: dict[str, Any]
     bins = analysis.timeline(requests, t0, end)
     limits = Thresholds(**summary["method"]["thresholds"])
     at = int(fault["fault"]["at_s"])
+    until = int(fault.get("segment_end_s") or summary["load_window_s"][1])  # a chained run's next fault, or the end
     result = {}
     for group in GROUPS:
         baseline = analysis.Figures(**fault["before"][group])
-        verdicts = [analysis.verdict(b, baseline, limits) for b in bins[group][at:]]
+        verdicts = [analysis.verdict(b, baseline, limits) for b in bins[group][at:until]]
         result[group] = {"failed_s": float(sum(v == "failed" for v in verdicts)),
                          "degraded_s": float(sum(v in ("degraded", "slow") for v in verdicts))}
     return result
@@ -79,7 +83,8 @@ def empty(key: str) -> dict[str, Any]:
         "startup": {"build_s": [], "cold_s": [], "warm_s": []},
         "idle": {"app_mib": [], "overhead_mib": [], "reserved_mib": [], "cpu_percent": [], "units": [], "source": ""},
         "disk": None, "environments": None,
-        "capacity": {"plateau_throughput": [], "best_throughput": [], "best_users": []},
+        "capacity": {"plateau_throughput": [], "best_throughput": [], "best_users": [], "host_speed": [],
+                     "at_common_speed": []},
         "latency": {group: {"p50": [], "p95": []} for group in GROUPS} | {"throughput": []},
         "faults": {}, "warnings": [], "errors": {}, "machine": None, "pinning": None,
     }
@@ -112,8 +117,9 @@ def _idle_from_run(model: dict[str, Any], summary: dict[str, Any]) -> None:
 
 
 def _add_fault(model: dict[str, Any], run_dir: Path, summary: dict[str, Any]) -> None:
-    name = summary["scenario"]["name"]
     for fault in summary["faults"]:
+        # a chained run's faults each name the scenario they stand for; a single-fault run is its scenario
+        name = fault["fault"].get("name") or summary["scenario"]["name"]
         entry = model["faults"].setdefault(name, {
             "kind": fault["fault"]["kind"], "target": fault["fault"]["unit"] or fault["fault"]["service"],
             "groups": {g: {"verdict": [], "failed_s": [], "degraded_s": []} for g in GROUPS},
@@ -128,7 +134,6 @@ def _add_fault(model: dict[str, Any], run_dir: Path, summary: dict[str, Any]) ->
                 slot["degraded_s"].append(downtime[group]["degraded_s"])
         for key in ("time_to_recover_s", "outage_s", "recovered", "restart_seen_s"):
             entry[key].append(fault.get(key))
-        break  # the matrix's scenarios have one fault each
 
 
 def _add_run(model: dict[str, Any], run_dir: Path, summary: dict[str, Any]) -> None:
@@ -152,10 +157,29 @@ def _add_run(model: dict[str, Any], run_dir: Path, summary: dict[str, Any]) -> N
         model["capacity"]["plateau_throughput"].append(found.get("plateau_throughput", found["best_throughput"]))
         model["capacity"]["best_throughput"].append(found["best_throughput"])
         model["capacity"]["best_users"].append(summary["capacity"]["best_users"])
+        model["capacity"]["host_speed"].append(_speed(found.get("host_speed")))
     elif "capacity" in summary:
         model["errors"]["capacity"] = "no step stayed within the SLO"
     if summary.get("faults"):
         _add_fault(model, run_dir, summary)
+
+
+def _speed(measured: dict[str, Any] | None) -> float | None:
+    """The host's speed around a capacity run: the mean of the readings before and after it."""
+    readings = [value for key in ("before", "after") if (value := (measured or {}).get(key))]
+    return round(statistics.fmean(readings), 2) if readings else None
+
+
+def at_common_speed(models: dict[str, dict[str, Any]]) -> None:
+    """Each capacity run's plateau scaled to the median host speed of all the runs being compared:
+    throughput x (common speed / speed at the time). Runs without a speed reading get None."""
+    speeds = [s for m in models.values() for s in m["capacity"].get("host_speed", []) if s]
+    common = statistics.median(speeds) if speeds else None
+    for model in models.values():
+        capacity = model["capacity"]
+        pairs = zip(capacity["plateau_throughput"], capacity.get("host_speed", []), strict=False)
+        capacity["at_common_speed"] = [round(t * common / s, 2) if t and s and common else None for t, s in pairs]
+        capacity["common_speed"] = common
 
 
 def column_key(run_dir: Path, summary: dict[str, Any]) -> tuple[str, str]:
@@ -191,4 +215,5 @@ def collect(run_dirs: list[Path]) -> dict[str, dict[str, Any]]:
             _add_startup(model, summary)
         else:
             _add_run(model, run_dir, summary)
+    at_common_speed(models)
     return models

@@ -8,6 +8,7 @@ from typing import Any
 
 from loadtests.groups import GROUPS
 
+from .. import calibrate
 from ..analysis import PLATEAU_WITHIN
 from .collect import REDEPLOY
 from .figures import MISSING, median, missing_reason, number, verdict
@@ -88,12 +89,21 @@ def disk(models: Models) -> Table:
 
 
 def capacity(models: Models) -> Table:
-    return _table("capacity", "Capacity: throughput sustained within the SLO (closed-loop step load)", models, "capacity", [
+    table = _table("capacity", "Capacity: throughput sustained within the SLO (closed-loop step load)", models, "capacity", [
         (f"req/s held (median of the steps within {100 * PLATEAU_WITHIN:.0f} % of the best)",
          lambda m: number(m["capacity"]["plateau_throughput"])),
         ("best step req/s", lambda m: number(m["capacity"]["best_throughput"])),
         ("best step at users", lambda m: number(m["capacity"]["best_users"], 0)),
+        (f"host speed then ({calibrate.UNIT} on the same cores)", lambda m: number(m["capacity"].get("host_speed", []))),
+        ("req/s held at the comparison's common host speed", lambda m: number(m["capacity"].get("at_common_speed", []))),
     ])
+    common = next((m["capacity"].get("common_speed") for m in models.values() if m["capacity"].get("common_speed")), None)
+    if common:
+        table.notes.append(
+            "host speed: a fixed piece of Python work timed on the system under test's cores right before and after "
+            "each capacity run (deploylab/calibrate.py); a shared machine's speed drifts by tens of percent over "
+            f"minutes. The last row scales each run to the median speed of all runs here ({common:.0f}).")
+    return table
 
 
 def latency(models: Models) -> Table:

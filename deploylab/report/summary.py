@@ -17,9 +17,10 @@ METHOD = {
     "percentiles": "exact, nearest rank, over every answered request (ok or degraded) in the per-request log; "
                    "failed requests count in the error rate, not in the latencies",
     "throughput": "requests started per second in the window, every outcome",
-    "windows": "before: from the end of the ramp-up to the first fault; during: the fault's at..until, or "
-               "at..at+window_s for a fault with no end (kill, crash, redeploy); after: from the end of during "
-               "to the end of the load",
+    "windows": "before: from the end of the ramp-up to the first fault (every fault of a run has this one "
+               "baseline); during: the fault's at..until, or at..at+window_s for a fault with no end (kill, crash), "
+               "longer when its action took longer to carry out (a redeploy: until its rollout ended); after: from "
+               "the end of during to the next fault's start or the end of the load",
     "blast_radius": "a group is in the blast radius when, during the fault, its failed share exceeds the "
                     "baseline's by more than rate_points (failed), else its degraded share does (degraded), "
                     "else its p95 exceeds max(p95_ratio x baseline, baseline + p95_floor_ms) (slow)",
@@ -51,26 +52,32 @@ def _restart_seen(events: list[dict[str, Any]], hosts: set[str], after: float) -
 
 def fault_figures(
     fault: Fault, scenario: Scenario, requests: list[analysis.Request], bins: dict[str, list[analysis.Figures]],
-    t0: float, load_end: float, baseline_start: float, events: list[dict[str, Any]], units: list[dict[str, Any]],
+    t0: float, segment_end: float, baseline: tuple[float, float], events: list[dict[str, Any]],
+    units: list[dict[str, Any]], done: float | None = None,
 ) -> dict[str, Any]:
+    """One fault's figures. segment_end: the next fault's start, or the end of the load: a fault is judged
+    only up to there. done: when the action was carried out (a redeploy's rollout ends long after it began)."""
     at = t0 + fault.at_s
-    during_end = min(load_end, t0 + (fault.until_s if fault.until_s is not None else fault.at_s + scenario.window_s))
-    before = analysis.by_group(requests, baseline_start, at)
+    planned = t0 + (fault.until_s if fault.until_s is not None else fault.at_s + scenario.window_s)
+    during_end = min(segment_end, max(planned, done or planned))
+    before = analysis.by_group(requests, *baseline)
     during = analysis.by_group(requests, at, during_end)
-    after = analysis.by_group(requests, during_end, load_end)
+    after = analysis.by_group(requests, during_end, segment_end)
     radius = analysis.blast_radius(before, during, scenario.thresholds)
     hosts = {u["name"] for u in units if fault.service in u["services"]} | ({fault.unit} if fault.unit else set())
     restart = _restart_seen(events, hosts, at) if fault.until_s is None else None
-    fault_end = t0 + fault.until_s if fault.until_s is not None else (restart or at)
+    fault_end = t0 + fault.until_s if fault.until_s is not None else max(restart or at, done or at)
     broken = [group for group, verdict in radius.items() if verdict]
-    back = analysis.recovered_at(bins, t0, before, broken, fault_end, scenario.thresholds, BIN_S)
+    back = analysis.recovered_at(bins, t0, before, broken, fault_end, scenario.thresholds, BIN_S, until=segment_end)
     return {
         "fault": asdict(fault),
         "window_s": [_rel(at, t0), _rel(during_end, t0)],
-        "baseline_window_s": [_rel(baseline_start, t0), _rel(at, t0)],
+        "baseline_window_s": [_rel(baseline[0], t0), _rel(baseline[1], t0)],
+        "segment_end_s": _rel(segment_end, t0),
         "before": _figs(before), "during": _figs(during), "after": _figs(after),
         "blast_radius": radius,
         "restart_seen_s": _rel(restart, t0),
+        "done_s": _rel(done, t0),
         "fault_end_s": _rel(fault_end, t0),
         "back_within_threshold_s": _rel(back, t0),
         # nothing broke: no outage and nothing to recover from, whatever the fault's own duration
@@ -78,6 +85,27 @@ def fault_figures(
         "outage_s": None if back is None else round(back - at, 2) if broken else 0.0,
         "recovered": back is not None,
     }
+
+
+def _done_times(events: list[dict[str, Any]]) -> dict[int, float]:
+    """When each fault's action was carried out (wall clock), by its place in the timeline."""
+    return {e["index"]: e["t"] for e in events if e["kind"] == "fault" and "index" in e}
+
+
+def all_fault_figures(
+    scenario: Scenario, requests: list[analysis.Request], bins: dict[str, list[analysis.Figures]],
+    t0: float, load_end: float, baseline_start: float, events: list[dict[str, Any]], units: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Every fault against the one baseline before the first; each judged up to the next fault's start."""
+    starts = sorted(t0 + f.at_s for f in scenario.faults)
+    baseline = (baseline_start, starts[0]) if starts else (baseline_start, load_end)
+    done = _done_times(events)
+    figures = []
+    for index, fault in enumerate(scenario.faults):
+        segment_end = min([s for s in starts if s > t0 + fault.at_s] + [load_end])
+        figures.append(fault_figures(fault, scenario, requests, bins, t0, segment_end, baseline, events, units,
+                                     done.get(index)))
+    return figures
 
 
 def summarize(
@@ -105,8 +133,7 @@ def summarize(
         "requests_logged": len(requests),
         "load_window_s": [0.0, _rel(load_end, t0)],
         "overall": _figs(analysis.by_group(requests, baseline_start, load_end)),
-        "faults": [fault_figures(f, scenario, requests, bins, t0, load_end, baseline_start, events, units)
-                   for f in scenario.faults],
+        "faults": all_fault_figures(scenario, requests, bins, t0, load_end, baseline_start, events, units),
         "resources": usage(samples, meta.get("idle", (0.0, 0.0)), (t0, load_end)),
         "generator": {"cpu_max_percent": round(generator_max, 1), "limit_percent": generator_limit,
                       "overloaded": generator_max > generator_limit},
@@ -124,6 +151,7 @@ def summarize(
             "best_users": best.users if best else None,
             "plateau_throughput": _plateau(measured),
             "plateau_within": analysis.PLATEAU_WITHIN,
+            "host_speed": meta.get("host_speed"),
         }
     series = {"t0": t0, "bin_s": BIN_S, "bins": bins, "samples": samples}
     return summary, series

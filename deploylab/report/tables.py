@@ -57,8 +57,11 @@ def recovery_line(fault: dict[str, Any]) -> str:
     f = fault["fault"]
     target = f["unit"] or f["service"]
     restart = f"restart seen at {fault['restart_seen_s']} s; " if fault["restart_seen_s"] is not None else ""
+    if fault.get("done_s") is not None and fault["done_s"] - f["at_s"] >= 1.0:
+        restart = f"carried out by {fault['done_s']} s; " + restart
     if not fault["recovered"]:
-        return f"{f['kind']} {target} at {f['at_s']:.1f} s: {restart}not back within the thresholds before the load ended"
+        return (f"{f['kind']} {target} at {f['at_s']:.1f} s: {restart}not back within the thresholds before "
+                f"{'the next fault' if f.get('name') else 'the load ended'} ({fault.get('segment_end_s')} s)")
     return (f"{f['kind']} {target} at {f['at_s']:.1f} s: {restart}fault end {fault['fault_end_s']} s; back within "
             f"thresholds at {fault['back_within_threshold_s']} s: time to recover {fault['time_to_recover_s']} s, "
             f"outage {fault['outage_s']} s")

@@ -65,6 +65,9 @@ def test_recovery_finds_the_first_run_of_healthy_bins():
     # healthy at 14, broken again at 15, healthy for good from 16: three bins 16, 17, 18
     assert analysis.recovered_at(bins, 0, baseline, ["grades"], 10.0, LIMITS) == 16.0
     assert analysis.recovered_at(bins, 0, baseline, [], 10.0, LIMITS) == 10.0
+    # judged only up to `until` (the next fault of a chained run): 16, 17, 18 must all end by then
+    assert analysis.recovered_at(bins, 0, baseline, ["grades"], 10.0, LIMITS, until=19.0) == 16.0
+    assert analysis.recovered_at(bins, 0, baseline, ["grades"], 10.0, LIMITS, until=18.5) is None
 
 
 def test_recovery_skips_empty_bins_and_reports_never():

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from deploylab.calibrate import host_speed
 from deploylab.compare import collect
 from deploylab.compare.figures import median, number, spread, untrustworthy, verdict
 from deploylab.errors import LabError
-from tests.lab.compare_fixtures import base_summary, matrix_runs, write_run
+from tests.lab.compare_fixtures import base_summary, kill_fault, matrix_runs, write_run
 
 
 def test_figures_gather_per_model_column(tmp_path: Path) -> None:
@@ -32,6 +33,25 @@ def test_fault_downtime_per_group_comes_from_the_request_log(tmp_path: Path) -> 
     assert b_crash["groups"]["web"]["failed_s"] == [0.0]
     assert b_crash["groups"]["grades"]["verdict"] == ["failed"] and b_crash["groups"]["web"]["verdict"] == [None]
     assert a_crash["recovered"] == [False] and b_crash["time_to_recover_s"] == [1.5]
+
+
+def test_a_chained_run_reports_each_fault_under_its_own_scenario(tmp_path: Path) -> None:
+    # grades fails from 4 to 6 s (the first fault's) and again from 8 to 9 s (the second's)
+    requests = [(t + 0.5, g, "failed" if g == "grades" and (4 <= t < 6 or t == 8) else "ok")
+                for t in range(12) for g in ("students", "grades", "web") for _ in range(5)]
+    first = kill_fault({"students": None, "grades": "failed", "web": None}, True, 1.0, 2.0, None)
+    second = kill_fault({"students": None, "grades": "failed", "web": None}, True, 1.0, 1.0, None)
+    first["fault"] |= {"name": "slow-grades", "at_s": 4.0}
+    first["segment_end_s"] = 8.0
+    second["fault"] |= {"name": "errors-grades", "at_s": 8.0}
+    second["segment_end_s"] = 12.0
+    run = write_run(tmp_path, "b-assaults", base_summary("b-assaults", "b", "assaults-grades",
+                                                         faults=[first, second]), "b", requests)
+    faults = collect.collect([run])["b"]["faults"]
+    assert list(faults) == ["slow-grades", "errors-grades"]
+    # each counted up to its segment's end: the second outage is not the first fault's
+    assert faults["slow-grades"]["groups"]["grades"]["failed_s"] == [2.0]
+    assert faults["errors-grades"]["groups"]["grades"]["failed_s"] == [1.0]
 
 
 def test_same_model_from_two_sources_gets_two_columns(tmp_path: Path) -> None:
@@ -73,3 +93,20 @@ def test_repeats_give_median_range_and_a_mark_when_they_disagree() -> None:
 def test_an_earlier_compare_json_gets_the_best_step_as_its_plateau() -> None:
     doc = {"models": {"a": {"capacity": {"best_throughput": [900.0], "best_users": [40]}}}}
     assert collect.upgrade(doc)["models"]["a"]["capacity"]["plateau_throughput"] == [900.0]
+
+
+def test_capacity_is_scaled_to_one_common_host_speed(tmp_path: Path) -> None:
+    runs = [write_run(tmp_path, f"{model}-capacity", base_summary(f"{model}-capacity", model, "capacity", capacity={
+        "best_throughput": throughput, "best_users": 40, "plateau_throughput": throughput,
+        "host_speed": {"before": speed - 10, "after": speed + 10}}), model)
+        for model, throughput, speed in (("a", 600.0, 100.0), ("b", 450.0, 75.0), ("c", 500.0, 90.0))]
+    models = collect.collect(runs)
+    assert models["b"]["capacity"]["host_speed"] == [75.0]
+    # the common speed is the median, 90: A ran on a faster host then, B on a slower one
+    assert models["a"]["capacity"]["at_common_speed"] == [540.0]
+    assert models["b"]["capacity"]["at_common_speed"] == [540.0]
+    assert models["c"]["capacity"]["at_common_speed"] == [500.0]
+
+
+def test_the_host_speed_is_a_real_measurement() -> None:
+    assert (host_speed(None, seconds=0.2) or 0) > 1.0

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from deploylab import footprint
+from deploylab import footprint, scenarios
 from deploylab.compare import profiles
-from deploylab.errors import UsageError
+from deploylab.errors import LabError, UsageError
 
 
 def test_quick_and_full_run_every_fault_and_the_redeploy() -> None:
     for name in ("quick", "full"):
-        chosen = profiles.get(name).scenarios
+        chosen = profiles.get(name).measured()
         assert set(profiles.FAULT_SCENARIOS) <= set(chosen) and {"steady", "capacity", "redeploy-grades"} <= set(chosen)
     assert profiles.get("full").repeats == 3 and profiles.get("quick").repeats == 1
 
@@ -31,6 +31,27 @@ def test_kills_get_the_longer_restart_window() -> None:
     assert quick.scenario("crash-grades").duration_s == quick.restart_s
     assert quick.scenario("slow-grades").duration_s == quick.load_s
     assert quick.scenario("capacity").duration_s == quick.capacity_s and quick.scenario("capacity").think_scale == 0
+
+
+def test_quick_chains_the_assaults_back_to_back() -> None:
+    quick = profiles.get("quick")
+    chain = quick.scenario("assaults-grades")
+    parts = [quick.scenario(name) for name in profiles.CHAINS["assaults-grades"]]
+    assert [f.name for f in chain.faults] == [p.name for p in parts]
+    # the first part's baseline, then each part's fault and its after-time, in order and without overlap
+    first = parts[0].faults[0]
+    assert chain.faults[0].at_s == first.at_s and chain.faults[0].until_s == first.until_s
+    for before, after in zip(chain.faults, chain.faults[1:], strict=False):
+        assert after.at_s == pytest.approx(before.at_s + quick.load_s - first.at_s)
+        assert after.until_s - after.at_s == pytest.approx(before.until_s - before.at_s)
+    assert chain.duration_s == pytest.approx(first.at_s + 4 * (quick.load_s - first.at_s))
+    assert "assaults-grades" not in quick.measured() and "slow-grades" in quick.measured()
+
+
+def test_a_chain_needs_single_fault_parts_of_one_load() -> None:
+    quick = profiles.get("quick")
+    with pytest.raises(LabError, match="cannot chain 'capacity'"):
+        scenarios.chained("x", [quick.scenario("slow-grades"), quick.scenario("capacity")])
 
 
 def test_models_list_is_checked_and_keeps_its_order() -> None:

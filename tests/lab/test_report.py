@@ -74,6 +74,44 @@ def test_a_fault_that_broke_nothing_has_no_outage(tmp_path):
     assert (fault["outage_s"], fault["time_to_recover_s"], fault["recovered"]) == (0.0, 0.0, True)
 
 
+def test_chained_faults_share_the_baseline_and_end_at_the_next_fault(tmp_path):
+    scenario = Scenario("assaults-grades", "two assaults", "steady", 30, 10, 10, 1, 8, faults=(
+        Fault(at_s=8, until_s=11, kind="latency", service="grades", name="slow-grades"),
+        Fault(at_s=20, until_s=23, kind="errors", service="grades", name="errors-grades"),
+    ))
+    _write_requests(tmp_path / "requests.123.csv")  # grades fails from 10 to 13 s
+    first, second = write_reports(tmp_path, _meta(scenario), [], [], 85.0)["faults"]
+
+    assert first["blast_radius"]["grades"] == "failed" and first["segment_end_s"] == 20.0
+    assert (first["back_within_threshold_s"], first["time_to_recover_s"]) == (13.0, 2.0)
+    assert second["baseline_window_s"] == first["baseline_window_s"] == [2.0, 8.0]  # before the first fault
+    assert second["blast_radius"] == {"students": None, "grades": None, "web": None}
+    assert second["fault"]["name"] == "errors-grades" and second["segment_end_s"] == 30.0
+
+
+def test_a_fault_is_not_back_when_the_next_one_starts_first(tmp_path):
+    scenario = Scenario("assaults-grades", "two assaults", "steady", 30, 10, 10, 1, 8, faults=(
+        Fault(at_s=8, until_s=11, kind="latency", service="grades", name="slow-grades"),
+        Fault(at_s=14, until_s=16, kind="errors", service="grades", name="errors-grades"),
+    ))
+    _write_requests(tmp_path / "requests.123.csv")  # back at 13 s, but three healthy bins need until 16 s
+    first = write_reports(tmp_path, _meta(scenario), [], [], 85.0)["faults"][0]
+    assert first["recovered"] is False and first["time_to_recover_s"] is None
+    assert "before the next fault (14.0 s)" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_slow_redeploy_is_judged_until_it_was_carried_out(tmp_path):
+    scenario = Scenario("redeploy-grades", "redeploy", "steady", 30, 10, 10, 1, 2,
+                        faults=(Fault(at_s=5, kind="redeploy", service="grades"),))
+    _write_requests(tmp_path / "requests.123.csv")  # the switch-over: grades fails from 10 to 13 s
+    events = [{"t": T0 + 14, "kind": "fault", "fault": "redeploy", "index": 0, "at_s": 14.0, "fired_s": 5.0}]
+    fault = write_reports(tmp_path, _meta(scenario), events, [], 85.0)["faults"][0]
+    # window_s alone (5..7 s) would have missed the switch-over and reported a harmless redeploy
+    assert fault["window_s"] == [5.0, 14.0] and fault["done_s"] == 14.0
+    assert fault["blast_radius"]["grades"] == "failed"
+    assert (fault["fault_end_s"], fault["time_to_recover_s"]) == (14.0, 0.0)
+
+
 def test_capacity_section(tmp_path):
     scenario = Scenario("capacity", "step", "step", 30, 10, 10, 1, 8)
     _write_requests(tmp_path / "requests.1.csv")
