@@ -169,7 +169,7 @@ class Step:
 
 def capacity(
     requests: Sequence[Request], steps: Sequence[tuple[int, float, float]], slo_p95_ms: float, slo_error_rate: float,
-    settle_s: float = 2.0,
+    settle_s: float = 1.0,  # a closed loop fills a step's new users within half a second (spawn rate 20/s)
 ) -> tuple[list[Step], Step | None]:
     """Each step (users, start, end) measured after it settled; the best is the highest throughput whose p95
     and error rate stayed within the SLO."""

@@ -1,7 +1,7 @@
 """The fault timeline of a run: each fault fired on schedule, through the driver or the chaos middleware.
 
-Out-of-process kinds (kill, stop, start, redeploy) go to `driver.fault` on every unit that hosts the
-fault's service (or on the one unit named). In-process kinds go over HTTP to the service's chaos
+Out-of-process kinds (kill, stop, start) go to `driver.fault` on every unit that hosts the fault's
+service (or on the one unit named); a redeploy goes once, to the first, and rolls out to every replica. In-process kinds go over HTTP to the service's chaos
 middleware (deploylab.chaos), which works the same for every model. A `stop` with `until_s` is
 followed by a `start`; an in-process assault with `until_s` lasts `until_s - at_s` seconds.
 """
@@ -50,6 +50,8 @@ def fire(driver: Driver, deployment: Deployment, action: Action, chaos_prefix: s
     fault = action.fault
     if action.kind in DRIVER_FAULTS:
         units = targets(driver, fault)
+        if action.kind == "redeploy":  # one new version of the service, rolled out over all its replicas at once
+            units = units[:1]
         for unit in units:
             driver.fault(unit, action.kind, **fault.params)
         return {"fault": action.kind, "via": "driver", "units": units, "service": fault.service}

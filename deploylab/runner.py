@@ -192,10 +192,10 @@ def run_scenario(
         events("warmup", {"requests": warm_up(deployment.base_url, scenario.warmup_s)})
         capacity = scenario.shape == "step"
         if capacity:  # the host's speed just before and just after: throughput is measured against it
-            meta["host_speed"] = {"before": calibrate.host_speed(ctx.sut_cpus), "unit": calibrate.UNIT}
+            meta["host_speed"] = {"before": calibrate.host_speed(ctx.sut_cpus, 0.5), "unit": calibrate.UNIT}
         partial = _load(ctx, driver, deployment, scenario, out_dir, events, sampler, meta, show_progress)
         if capacity:
-            meta["host_speed"]["after"] = calibrate.host_speed(ctx.sut_cpus)
+            meta["host_speed"]["after"] = calibrate.host_speed(ctx.sut_cpus, 0.5)
     except KeyboardInterrupt:
         partial = True
         events("interrupted")

@@ -66,13 +66,14 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
-        "smoke", "seconds per phase, for tests: one crash and the redeploy stand for the faults",
-        ("steady", "capacity", "redeploy-grades", "crash-grades"),
+        "smoke", "seconds per phase, for tests: one crash, the chained assaults and the redeploy stand for the faults",
+        ("steady", "capacity", "assaults-grades", "redeploy-grades", "crash-grades"),
         load_s=10, capacity_s=15, restart_s=10, users=8, capacity_users=40, warmup_s=2, idle_s=2, repeats=1,
     ),
     "quick": Profile(
         "quick", "the whole matrix once, short phases; the four assaults on Grades in one run, one after another",
-        ("steady", "capacity", "assaults-grades", "redeploy-grades", "crash-students", "crash-grades"), load_s=9, capacity_s=25, restart_s=12, users=10, capacity_users=50, warmup_s=0.5, idle_s=3,
+        ("steady", "capacity", "assaults-grades", "redeploy-grades", "crash-students", "crash-grades"),
+        load_s=9, capacity_s=20, restart_s=12, users=10, capacity_users=50, warmup_s=0.5, idle_s=3,
         repeats=1, run_idle_s=0.5,
     ),
     "full": Profile(
