@@ -98,6 +98,6 @@ class Timeline(threading.Thread):
                 self.on_event("fault", {"at_s": round(time.time() - self.t0, 2), "fired_s": fired,
                                         "index": action.index, **done})
             except (LabError, OSError) as exc:
-                self.on_event("fault-failed", {"kind": action.kind, "target": action.fault.target, "error": str(exc),
+                self.on_event("fault-failed", {"fault": action.kind, "target": action.fault.target, "error": str(exc),
                                                "index": action.index})
         self.finished_at = time.time()

@@ -226,6 +226,16 @@ def _ended(process: subprocess.Popen[bytes], timeout_s: float) -> bool:
     return True
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT, as Ctrl-C would: Locust writes its CSVs and summary (SIGTERM kills it before it does)."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _load(
     ctx: LabContext, driver: Driver, deployment: Deployment, scenario: Scenario, out_dir: Path,
     events: EventLog, sampler: Sampler, meta: dict[str, Any], show_progress: bool,
@@ -256,14 +266,9 @@ def _load(
             progress.show()
             done = timeline.finished_at
             if tail is not None and done is not None and time.time() >= max(planned_end, done + tail):
-                process.send_signal(signal.SIGINT)  # as on Ctrl-C: Locust writes its files (on SIGTERM it dies)
-                process.wait(timeout=15)
+                _stop(process)
     except KeyboardInterrupt:
-        process.send_signal(signal.SIGINT)  # Locust writes its CSVs and summary on SIGINT
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
         events("interrupted")
         return True
     finally:

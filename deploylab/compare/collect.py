@@ -120,6 +120,10 @@ def _add_fault(model: dict[str, Any], run_dir: Path, summary: dict[str, Any]) ->
     for fault in summary["faults"]:
         # a chained run's faults each name the scenario they stand for; a single-fault run is its scenario
         name = fault["fault"].get("name") or summary["scenario"]["name"]
+        if fault.get("error"):  # nothing was broken, so "within" would be a false finding
+            model["errors"][name] = f"the fault was not carried out ({fault['error']})"
+            model["warnings"].append({"phase": name, "why": f"the fault was not carried out: {fault['error']}"})
+            continue
         entry = model["faults"].setdefault(name, {
             "kind": fault["fault"]["kind"], "target": fault["fault"]["unit"] or fault["fault"]["service"],
             "groups": {g: {"verdict": [], "failed_s": [], "degraded_s": []} for g in GROUPS},

@@ -100,11 +100,13 @@ def all_fault_figures(
     starts = sorted(t0 + f.at_s for f in scenario.faults)
     baseline = (baseline_start, starts[0]) if starts else (baseline_start, load_end)
     done = _done_times(events)
+    failed = {e["index"]: e["error"] for e in events if e["kind"] == "fault-failed" and "index" in e}
     figures = []
     for index, fault in enumerate(scenario.faults):
         segment_end = min([s for s in starts if s > t0 + fault.at_s] + [load_end])
-        figures.append(fault_figures(fault, scenario, requests, bins, t0, segment_end, baseline, events, units,
-                                     done.get(index)))
+        figures.append({**fault_figures(fault, scenario, requests, bins, t0, segment_end, baseline, events, units,
+                                        done.get(index)),
+                        "error": failed.get(index)})  # the fault could not be carried out: its figures mean nothing
     return figures
 
 

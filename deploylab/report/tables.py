@@ -56,6 +56,8 @@ def step_rows(capacity: dict[str, Any]) -> list[list[str]]:
 def recovery_line(fault: dict[str, Any]) -> str:
     f = fault["fault"]
     target = f["unit"] or f["service"]
+    if fault.get("error"):
+        return f"{f['kind']} {target} at {f['at_s']:.1f} s: NOT CARRIED OUT ({fault['error']}); the figures above mean nothing"
     restart = f"restart seen at {fault['restart_seen_s']} s; " if fault["restart_seen_s"] is not None else ""
     if fault.get("done_s") is not None and fault["done_s"] - f["at_s"] >= 1.0:
         restart = f"carried out by {fault['done_s']} s; " + restart

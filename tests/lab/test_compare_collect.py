@@ -54,6 +54,16 @@ def test_a_chained_run_reports_each_fault_under_its_own_scenario(tmp_path: Path)
     assert faults["errors-grades"]["groups"]["grades"]["failed_s"] == [1.0]
 
 
+def test_a_fault_not_carried_out_is_an_error_not_a_clean_result(tmp_path: Path) -> None:
+    fault = kill_fault({"students": None, "grades": None, "web": None}, True, 0.0, 0.0, None)
+    fault["error"] = "agent on grades does not answer"
+    run = write_run(tmp_path, "c-crash", base_summary("c-crash", "c", "crash-grades", faults=[fault]), "c")
+    model = collect.collect([run])["c"]
+    assert "crash-grades" not in model["faults"]
+    assert "not carried out" in model["errors"]["crash-grades"]
+    assert any("not carried out" in w["why"] for w in model["warnings"])
+
+
 def test_same_model_from_two_sources_gets_two_columns(tmp_path: Path) -> None:
     for source in ("mine", "reference"):
         write_run(tmp_path / source, "b-steady", base_summary("b-steady", "b", "steady"))

@@ -112,6 +112,17 @@ def test_a_slow_redeploy_is_judged_until_it_was_carried_out(tmp_path):
     assert (fault["fault_end_s"], fault["time_to_recover_s"]) == (14.0, 0.0)
 
 
+def test_a_fault_that_could_not_be_carried_out_says_so(tmp_path):
+    scenario = Scenario("crash-students", "kill students", "steady", 30, 10, 10, 1, 8,
+                        faults=(Fault(at_s=20, kind="kill", service="students"),))
+    _write_requests(tmp_path / "requests.123.csv")
+    events = [{"t": T0 + 20, "kind": "fault-failed", "fault": "kill", "target": "students", "index": 0,
+               "error": "agent on students does not answer"}]
+    fault = write_reports(tmp_path, _meta(scenario), events, [], 85.0)["faults"][0]
+    assert fault["error"] == "agent on students does not answer"
+    assert "NOT CARRIED OUT" in (tmp_path / "summary.md").read_text()
+
+
 def test_capacity_section(tmp_path):
     scenario = Scenario("capacity", "step", "step", 30, 10, 10, 1, 8)
     _write_requests(tmp_path / "requests.1.csv")
