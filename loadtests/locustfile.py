@@ -10,12 +10,17 @@ Users and their weights: loadtests/users.py.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
 from locust import events
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `locust -f` imports this file as a script
+
+# Ctrl-C, or the lab's runner ending a run early, stops Locust with SIGINT; a shell that started the lab in
+# the background (CI) hands SIGINT down ignored, and Locust would then never stop or write its files.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 from loadtests.request_log import RequestLog  # noqa: E402
 from loadtests.shapes import SHAPES, TableShape  # noqa: E402,F401  (Locust finds the shape and users here)

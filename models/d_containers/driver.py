@@ -94,6 +94,7 @@ class Driver(BaseDriver):
         try:
             topology.start(variables, self.ctx.up_timeout)
             self.wait_ready(started)
+            self.pin_swarm(topology)
         except LabError as exc:
             report = self.diagnose()
             self.down()
@@ -108,6 +109,10 @@ class Driver(BaseDriver):
             ready_seconds=ready,
             details={"project": self.project, "swarm": swarm, "images": tags},
         )
+
+    def pin_swarm(self, topology: Compose | Swarm) -> None:
+        if isinstance(topology, Swarm) and self.ctx.sut_cpus:
+            topology.pin(self.ctx.sut_cpus)
 
     def wait_ready(self, started: float) -> None:
         manifest = self.ctx.manifest
@@ -208,7 +213,9 @@ class Driver(BaseDriver):
         tag = images.build_part(self.engine, self.ctx, part, base, version, progress)
         recorded["images"] = {**recorded["images"], service: tag}
         state.write_state(self.model_dir, recorded)
-        self.topology().replace(service, self.variables(recorded["images"]), self.ctx.up_timeout)
+        topology = self.topology()
+        topology.replace(service, self.variables(recorded["images"]), self.ctx.up_timeout)
+        self.pin_swarm(topology)
         progress(f"{service} redeployed as {tag}")
 
     def sample(self) -> dict[str, Sample]:

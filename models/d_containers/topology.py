@@ -5,6 +5,7 @@ Each knows how to start, stop, list and replace; the driver does the rest the sa
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,14 @@ class Swarm:
             return
         cli.run(["docker", "service", "update", "--detach=false", "--quiet", "--image", tag,
                  f"{self.project}_{service}"], timeout=timeout)
+
+    def pin(self, cpus: str) -> None:
+        """Pin the running containers to `cpus`, as compose.yaml's cpuset does at creation: a stack file (version 3)
+        has no cpuset, and unpinned tasks would share the load generator's cores. Tasks that Swarm starts later
+        (after a kill) are not pinned until the next call."""
+        for container_id in self.containers().values():
+            self.engine.request("POST", f"/containers/{container_id}/update", body=json.dumps({"CpusetCpus": cpus}).encode(),
+                                headers={"Content-Type": "application/json"})
 
     def containers(self) -> dict[str, str]:
         units = self.gateway.containers()

@@ -13,6 +13,7 @@ from deploylab.errors import LabError
 from deploylab.image_cache import context_tar
 from models.d_containers import wiring
 from models.d_containers.stats import from_stats, working_set
+from models.d_containers.topology import Swarm
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,3 +70,26 @@ def test_env_files_holding_secrets_are_private(ctx: LabContext) -> None:
     folder = wiring.write_env_files(ctx.state_dir, wiring.environments(ctx, {"chaos_token": "t", "secret_key": "k"}))
     assert sorted(p.name for p in folder.iterdir()) == ["gateway.env", "grades.env", "students.env", "web.env"]
     assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}
+
+
+class RecordingEngine:
+    """The engine boundary for Swarm.pin: two running task containers and the gateway's; records updates."""
+
+    def __init__(self) -> None:
+        self.updates: list[tuple[str, bytes]] = []
+
+    def containers(self, labels: dict[str, str], all: bool = True) -> list[dict]:  # noqa: A002 - the engine's name
+        if "com.docker.stack.namespace" in labels:
+            return [{"Id": f"t{i}", "Labels": {"com.docker.swarm.service.name": "lab_grades",
+                                                "com.docker.swarm.task.name": f"lab_grades.{i}.x"}} for i in (1, 2)]
+        return [{"Id": "g", "Labels": {"com.docker.compose.service": "gateway"}}]
+
+    def request(self, method: str, path: str, params: dict | None = None, **kwargs: object) -> None:
+        self.updates.append((path, kwargs["body"]))
+
+
+def test_swarm_tasks_are_pinned_after_the_fact() -> None:
+    engine = RecordingEngine()
+    Swarm(engine, "lab").pin("0")
+    assert sorted(path for path, _ in engine.updates) == [f"/containers/{c}/update" for c in ("g", "t1", "t2")]
+    assert all(body == b'{"CpusetCpus": "0"}' for _, body in engine.updates)
