@@ -38,6 +38,20 @@ MACHINES = ("students", "grades", "web", GATEWAY)  # as in the Vagrantfile; the 
 AGENT_ACTIONS = {"kill": "kill", "stop": "stop", "start": "start"}
 
 
+def with_hosts(inventory: str, addresses: dict[str, str]) -> str:
+    """Vagrant's inventory with each machine's ansible_host replaced. The docker provider's machines get new
+    bridge addresses, in start order, when they start again: the inventory written at `up` would then send
+    Ansible (a redeploy) to another machine, which took that machine's place and its agent down."""
+    lines = []
+    for line in inventory.splitlines():
+        name = line.split(" ", 1)[0]
+        if addresses.get(name) and " ansible_host=" in line:
+            head, rest = line.split(" ansible_host=", 1)
+            line = f"{head} ansible_host={addresses[name]} {rest.split(' ', 1)[1] if ' ' in rest else ''}".rstrip()
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 class Driver(BaseDriver):
     name: ClassVar[str] = "c"
     title: ClassVar[str] = "one VM per service (Vagrant + Ansible; docker provider here), gateway in its own VM"
@@ -168,6 +182,9 @@ class Driver(BaseDriver):
                 engine.request("POST", f"/containers/{self.prefix}-{machine}/stop", {"t": 30}, timeout=60)
             for machine in MACHINES:
                 engine.request("POST", f"/containers/{self.prefix}-{machine}/start")
+            self.inventory.write_text(with_hosts(self.inventory.read_text(), {
+                machine: (engine.container(f"{self.prefix}-{machine}") or {}).get("NetworkSettings", {}).get("IPAddress", "")
+                for machine in MACHINES}))
         else:
             runner.vagrant("reload", "--no-provision")
         self._wait_ready(runner)

@@ -85,6 +85,18 @@ def test_killed_grades_is_restarted_by_systemd_while_students_answers(model_c: t
     assert back is not None, "systemd must restart Grades within 30 s"
 
 
+def test_a_redeploy_after_a_reboot_provisions_its_own_machine(model_c: tuple[Driver, Deployment]) -> None:
+    """The reboot gives the docker provider's machines new bridge addresses in start order; Ansible must still
+    reach grades as grades (it once reached another machine, wrote grades' agent address there and took that
+    machine's agent down)."""
+    driver, deployment = model_c
+    driver.warm_start()
+    assert driver.redeploy("grades", "7")["grades"]["failed"] == 0
+    samples = driver.sample()
+    assert all(samples[name].up for name in MACHINES), {name: samples[name].up for name in MACHINES}
+    assert http_status(deployment.base_url + "/grades") == 200
+
+
 def test_down_leaves_nothing(model_c: tuple[Driver, Deployment], c_ctx: LabContext) -> None:
     driver, deployment = model_c
     driver.down()
