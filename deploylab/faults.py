@@ -1,8 +1,9 @@
 """The fault timeline of a run: each fault fired on schedule, through the driver or the chaos middleware.
 
 Out-of-process kinds (kill, stop, start) go to `driver.fault` on every unit that hosts the fault's
-service (or on the one unit named); a redeploy goes once, to the first, and rolls out to every replica. In-process kinds go over HTTP to the service's chaos
-middleware (deploylab.chaos), which works the same for every model. A `stop` with `until_s` is
+service (or on the one unit named); a redeploy goes once, to the first, and rolls out to every replica.
+In-process kinds go over HTTP to the service's chaos middleware (deploylab.chaos), which works the same
+for every model. A `stop` with `until_s` is
 followed by a `start`; an in-process assault with `until_s` lasts `until_s - at_s` seconds.
 """
 

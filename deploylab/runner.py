@@ -101,13 +101,13 @@ def load_tail_s(scenario: Scenario) -> float | None:
 
 
 def locust_command(
-    ctx: LabContext, scenario: Scenario, base_url: str, out_dir: Path, run_time_s: float | None = None,
+    ctx: LabContext, scenario: Scenario, base_url: str, out_dir: Path, run_time_s: float,
 ) -> list[str]:
     command = [
         sys.executable, "-m", "locust", "-f", str(ctx.root / "loadtests" / "locustfile.py"),
         "--headless", "--host", base_url,
         "--users", str(scenario.users), "--spawn-rate", str(scenario.spawn_rate),
-        "--run-time", f"{max(1, round(run_time_s or scenario.duration_s))}s",
+        "--run-time", f"{max(1, round(run_time_s))}s",
         "--shape", scenario.shape, "--think-scale", str(scenario.think_scale),
         "--csv", str(out_dir / "locust"), "--csv-full-history",
         "--request-log", str(out_dir / "requests.csv"),

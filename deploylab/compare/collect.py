@@ -177,11 +177,11 @@ def _speed(measured: dict[str, Any] | None) -> float | None:
 def at_common_speed(models: dict[str, dict[str, Any]]) -> None:
     """Each capacity run's plateau scaled to the median host speed of all the runs being compared:
     throughput x (common speed / speed at the time). Runs without a speed reading get None."""
-    speeds = [s for m in models.values() for s in m["capacity"].get("host_speed", []) if s]
+    speeds = [s for m in models.values() for s in m["capacity"]["host_speed"] if s]
     common = statistics.median(speeds) if speeds else None
     for model in models.values():
         capacity = model["capacity"]
-        pairs = zip(capacity["plateau_throughput"], capacity.get("host_speed", []), strict=False)
+        pairs = zip(capacity["plateau_throughput"], capacity["host_speed"], strict=False)
         capacity["at_common_speed"] = [round(t * common / s, 2) if t and s and common else None for t, s in pairs]
         capacity["common_speed"] = common
 

@@ -94,8 +94,8 @@ def capacity(models: Models) -> Table:
          lambda m: number(m["capacity"]["plateau_throughput"])),
         ("best step req/s", lambda m: number(m["capacity"]["best_throughput"])),
         ("best step at users", lambda m: number(m["capacity"]["best_users"], 0)),
-        (f"host speed then ({calibrate.UNIT} on the same cores)", lambda m: number(m["capacity"].get("host_speed", []))),
-        ("req/s held at the comparison's common host speed", lambda m: number(m["capacity"].get("at_common_speed", []))),
+        (f"host speed then ({calibrate.UNIT} on the same cores)", lambda m: number(m["capacity"]["host_speed"])),
+        ("req/s held at the comparison's common host speed", lambda m: number(m["capacity"]["at_common_speed"])),
     ])
     common = next((m["capacity"].get("common_speed") for m in models.values() if m["capacity"].get("common_speed")), None)
     if common:

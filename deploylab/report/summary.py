@@ -87,11 +87,6 @@ def fault_figures(
     }
 
 
-def _done_times(events: list[dict[str, Any]]) -> dict[int, float]:
-    """When each fault's action was carried out (wall clock), by its place in the timeline."""
-    return {e["index"]: e["t"] for e in events if e["kind"] == "fault" and "index" in e}
-
-
 def all_fault_figures(
     scenario: Scenario, requests: list[analysis.Request], bins: dict[str, list[analysis.Figures]],
     t0: float, load_end: float, baseline_start: float, events: list[dict[str, Any]], units: list[dict[str, Any]],
@@ -99,7 +94,7 @@ def all_fault_figures(
     """Every fault against the one baseline before the first; each judged up to the next fault's start."""
     starts = sorted(t0 + f.at_s for f in scenario.faults)
     baseline = (baseline_start, starts[0]) if starts else (baseline_start, load_end)
-    done = _done_times(events)
+    done = {e["index"]: e["t"] for e in events if e["kind"] == "fault" and "index" in e}  # carried out, wall clock
     failed = {e["index"]: e["error"] for e in events if e["kind"] == "fault-failed" and "index" in e}
     figures = []
     for index, fault in enumerate(scenario.faults):
