@@ -51,6 +51,7 @@ class Scenario:
     slo_error_rate: float = 0.01
     thresholds: Thresholds = Thresholds()
     profile: str = "full"
+    steady_s: float = 0.0  # a chained run's lead with no fault: its stretch stands for the steady scenario
 
     def rescaled(self, duration_s: float) -> Scenario:
         """The same scenario over another duration: every time in the timeline moves in proportion."""
@@ -58,27 +59,35 @@ class Scenario:
         faults = tuple(
             replace(f, at_s=f.at_s * k, until_s=None if f.until_s is None else f.until_s * k) for f in self.faults
         )
-        return replace(self, duration_s=duration_s, window_s=self.window_s * k, faults=faults)
+        return replace(self, duration_s=duration_s, window_s=self.window_s * k, faults=faults, steady_s=self.steady_s * k)
 
 
 def chained(name: str, parts: list[Scenario]) -> Scenario:
     """One run for several single-fault scenarios of the same load: the first one's baseline, then each part's
     fault and the time after it, one after another. Each fault keeps its part's name, under which the
-    comparison reports it; every fault is judged against the baseline before the first (report/summary.py)."""
-    first = parts[0]
+    comparison reports it; every fault is judged against the baseline before the first (report/summary.py).
+    A first part with no fault (steady) leads the run: its stretch is reported as that scenario, and the
+    baseline of the faults starts in it."""
+    lead = parts[0] if parts and not parts[0].faults else None
+    faulted = parts[1:] if lead else parts
+    if not faulted:
+        raise LabError(f"cannot chain {name!r}: no part has a fault")
+    first = faulted[0]
     for part in parts:
-        if len(part.faults) != 1 or (part.shape, part.users, part.think_scale) != (first.shape, first.users,
-                                                                                     first.think_scale):
+        if (part is not lead and len(part.faults) != 1) or (part.shape, part.users, part.think_scale) != (
+                first.shape, first.users, first.think_scale):
             raise LabError(f"cannot chain {part.name!r} into {name!r}: parts need one fault each and the same load")
-    faults, clock = [], first.faults[0].at_s
-    for part in parts:
+    steady_s = lead.duration_s if lead else 0.0
+    faults, clock = [], steady_s + first.faults[0].at_s
+    for part in faulted:
         fault = part.faults[0]
         shift = clock - fault.at_s
         faults.append(replace(fault, name=part.name, at_s=clock,
                               until_s=None if fault.until_s is None else fault.until_s + shift))
         clock += part.duration_s - fault.at_s
     description = "One run through " + ", ".join(p.name for p in parts) + ", one after another."
-    return replace(first, name=name, description=description, duration_s=clock, faults=tuple(faults))
+    return replace(first, name=name, description=description, duration_s=clock, faults=tuple(faults),
+                   steady_s=steady_s)
 
 
 def load_all(path: Path = SCENARIOS_PATH) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:

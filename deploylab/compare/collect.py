@@ -148,13 +148,15 @@ def _add_run(model: dict[str, Any], run_dir: Path, summary: dict[str, Any]) -> N
     if generator.get("overloaded"):
         model["warnings"].append({"phase": name, "why": f"the load generator reached {generator['cpu_max_percent']}% CPU "
                                                         f"(limit {generator['limit_percent']}%)"})
-    if name == "steady":
+    # the steady scenario: a run of its own, or the lead of a chained run (the same load, before any fault)
+    steady = summary["overall"] if name == "steady" else summary.get("steady", {}).get("groups")
+    if steady:
         for group in GROUPS:
             for q in ("p50", "p95"):
-                value = summary["overall"][group][q]
+                value = steady[group][q]
                 if value is not None:
                     model["latency"][group][q].append(value)
-        model["latency"]["throughput"].append(summary["overall"]["all"]["throughput"])
+        model["latency"]["throughput"].append(steady["all"]["throughput"])
         _idle_from_run(model, summary)
     if "capacity" in summary and summary["capacity"]["best_throughput"] is not None:
         found = summary["capacity"]

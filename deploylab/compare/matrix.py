@@ -23,7 +23,7 @@ from ..probe import http_status
 from ..registry import make_driver
 from ..runner import pinned, run_scenario
 from .collect import PHASE_FILE
-from .profiles import Profile
+from .profiles import Profile, parts
 from .startup import run_startup
 
 Log = Callable[[str], None]
@@ -118,7 +118,7 @@ def run_model(
                     _label(out_dir, compare_id, key, name, repeat, profile.name)
                     result["runs"].append(out_dir)
                 except Exception as exc:  # noqa: BLE001 - recorded; the matrix goes on
-                    result["errors"][name] = _why(exc)
+                    result["errors"] |= dict.fromkeys(parts(name), _why(exc))  # each table it fills
                     log(f"[compare] model {key}: {name} failed — {exc}")
                     continue
                 if run.partial:  # Ctrl-C reached the run, which kept its partial report: stop the whole comparison

@@ -17,7 +17,8 @@ METHOD = {
     "percentiles": "exact, nearest rank, over every answered request (ok or degraded) in the per-request log; "
                    "failed requests count in the error rate, not in the latencies",
     "throughput": "requests started per second in the window, every outcome",
-    "windows": "before: from the end of the ramp-up to the first fault (every fault of a run has this one "
+    "windows": "steady (a chained run's lead with no fault): from the end of the ramp-up to the lead's end; "
+               "before: from the end of the ramp-up to the first fault (every fault of a run has this one "
                "baseline); during: the fault's at..until, or at..at+window_s for a fault with no end (kill, crash), "
                "longer when its action took longer to carry out (a redeploy: until its rollout ended); after: from "
                "the end of during to the next fault's start or the end of the load",
@@ -137,6 +138,9 @@ def summarize(
         "events": [{**e, "t": _rel(e["t"], t0)} for e in events],
         "locust_command": meta.get("locust_command"),
     }
+    if scenario.steady_s:  # a chained run's lead with no fault: the steady scenario's figures, same window
+        summary["steady"] = {"window_s": [_rel(baseline_start, t0), scenario.steady_s],
+                             "groups": _figs(analysis.by_group(requests, baseline_start, t0 + scenario.steady_s))}
     if scenario.shape == "step":
         steps = [(s.users, t0 + s.start_s, t0 + s.end_s) for s in stages("step", scenario.duration_s, scenario.users)]
         measured, best = analysis.capacity(requests, steps, scenario.slo_p95_ms, scenario.slo_error_rate)

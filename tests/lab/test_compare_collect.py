@@ -10,7 +10,7 @@ from deploylab.calibrate import host_speed
 from deploylab.compare import collect
 from deploylab.compare.figures import median, number, spread, untrustworthy, verdict
 from deploylab.errors import LabError
-from tests.lab.compare_fixtures import base_summary, kill_fault, matrix_runs, write_run
+from tests.lab.compare_fixtures import base_summary, figure, kill_fault, matrix_runs, write_run
 
 
 def test_figures_gather_per_model_column(tmp_path: Path) -> None:
@@ -52,6 +52,15 @@ def test_a_chained_run_reports_each_fault_under_its_own_scenario(tmp_path: Path)
     # each counted up to its segment's end: the second outage is not the first fault's
     assert faults["slow-grades"]["groups"]["grades"]["failed_s"] == [2.0]
     assert faults["errors-grades"]["groups"]["grades"]["failed_s"] == [1.0]
+
+
+def test_a_chained_runs_steady_lead_fills_the_latency_table(tmp_path: Path) -> None:
+    steady = {g: figure(p50=5, p95=9) for g in ("students", "grades", "web", "all")}
+    run = write_run(tmp_path, "b-chain", base_summary("b-chain", "b", "grades-chain",
+                                                      steady={"window_s": [2.0, 9.0], "groups": steady}), "b")
+    latency = collect.collect([run])["b"]["latency"]
+    # the lead's figures, not the whole run's (overall, faults included)
+    assert latency["web"]["p95"] == [9] and latency["grades"]["p50"] == [5] and latency["throughput"] == [10.0]
 
 
 def test_a_fault_not_carried_out_is_an_error_not_a_clean_result(tmp_path: Path) -> None:

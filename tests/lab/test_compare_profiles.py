@@ -33,25 +33,40 @@ def test_kills_get_the_longer_restart_window() -> None:
     assert quick.scenario("capacity").duration_s == quick.capacity_s and quick.scenario("capacity").think_scale == 0
 
 
-def test_quick_chains_the_assaults_back_to_back() -> None:
+CHAIN = "grades-chain"
+
+
+def test_quick_chains_steady_the_assaults_and_the_redeploy_back_to_back() -> None:
     quick = profiles.get("quick")
-    chain = quick.scenario("assaults-grades")
-    parts = [quick.scenario(name) for name in profiles.CHAINS["assaults-grades"]]
-    assert [f.name for f in chain.faults] == [p.name for p in parts]
-    # the first part's baseline, then each part's fault and its after-time, in order and without overlap
+    chain = quick.scenario(CHAIN)
+    steady, *parts = [quick.scenario(name) for name in profiles.CHAINS[CHAIN]]
+    assert steady.name == "steady" and not steady.faults and chain.steady_s == steady.duration_s
+    assert [f.name for f in chain.faults] == [p.name for p in parts] and parts[-1].name == "redeploy-grades"
+    # steady's stretch, then the first part's baseline, then each part's fault and its after-time, in order
     first = parts[0].faults[0]
-    assert chain.faults[0].at_s == first.at_s and chain.faults[0].until_s == first.until_s
-    for before, after in zip(chain.faults, chain.faults[1:], strict=False):
+    assert chain.faults[0].at_s == steady.duration_s + first.at_s
+    for before, after, part in zip(chain.faults, chain.faults[1:], parts[1:], strict=False):
         assert after.at_s == pytest.approx(before.at_s + quick.load_s - first.at_s)
-        assert after.until_s - after.at_s == pytest.approx(before.until_s - before.at_s)
-    assert chain.duration_s == pytest.approx(first.at_s + 4 * (quick.load_s - first.at_s))
-    assert "assaults-grades" not in quick.measured() and "slow-grades" in quick.measured()
+        own = part.faults[0]
+        assert (after.until_s is None) == (own.until_s is None)
+        assert after.until_s is None or after.until_s - after.at_s == pytest.approx(own.until_s - own.at_s)
+    assert chain.duration_s == pytest.approx(steady.duration_s + first.at_s + 5 * (quick.load_s - first.at_s))
+    assert CHAIN not in quick.measured() and {"steady", "slow-grades", "redeploy-grades"} <= set(quick.measured())
+
+
+def test_a_chain_without_a_lead_starts_at_its_first_fault() -> None:
+    quick = profiles.get("quick")
+    parts = [quick.scenario("cpu-grades"), quick.scenario("slow-grades")]
+    chain = scenarios.chained("two", parts)
+    assert chain.steady_s == 0 and chain.faults[0].at_s == parts[0].faults[0].at_s
 
 
 def test_a_chain_needs_single_fault_parts_of_one_load() -> None:
     quick = profiles.get("quick")
     with pytest.raises(LabError, match="cannot chain 'capacity'"):
         scenarios.chained("x", [quick.scenario("slow-grades"), quick.scenario("capacity")])
+    with pytest.raises(LabError, match="no part has a fault"):
+        scenarios.chained("x", [quick.scenario("steady")])
 
 
 def test_models_list_is_checked_and_keeps_its_order() -> None:

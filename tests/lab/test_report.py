@@ -89,6 +89,17 @@ def test_chained_faults_share_the_baseline_and_end_at_the_next_fault(tmp_path):
     assert second["fault"]["name"] == "errors-grades" and second["segment_end_s"] == 30.0
 
 
+def test_a_chained_runs_steady_lead_is_measured_before_any_fault(tmp_path):
+    scenario = Scenario("grades-chain", "steady, then an assault", "steady", 30, 10, 10, 1, 8, faults=(
+        Fault(at_s=12, until_s=15, kind="errors", service="grades", name="errors-grades"),), steady_s=9)
+    _write_requests(tmp_path / "requests.123.csv")  # grades fails from 10 to 13 s: after the lead
+    summary = write_reports(tmp_path, _meta(scenario), [], [], 85.0)
+    assert summary["steady"]["window_s"] == [2.0, 9]
+    assert summary["steady"]["groups"]["grades"]["error_rate"] == 0.0 < summary["overall"]["grades"]["error_rate"]
+    assert summary["steady"]["groups"]["grades"]["count"] == 70  # 10 requests/s from 2 to 9 s
+    assert summary["faults"][0]["baseline_window_s"] == [2.0, 12.0]  # the baseline starts in the lead
+
+
 def test_a_fault_is_not_back_when_the_next_one_starts_first(tmp_path):
     scenario = Scenario("assaults-grades", "two assaults", "steady", 30, 10, 10, 1, 8, faults=(
         Fault(at_s=8, until_s=11, kind="latency", service="grades", name="slow-grades"),

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from deploylab.compare import profiles
 from deploylab.runner import load_tail_s
 
@@ -19,11 +21,13 @@ def test_a_redeploy_keeps_the_planned_time_after_it_was_carried_out() -> None:
     redeploy = quick.scenario("redeploy-grades")
     assert load_tail_s(redeploy) == redeploy.duration_s - redeploy.faults[0].at_s
     assert load_tail_s(quick.scenario("crash-grades")) is not None  # a kill goes through the driver too
+    chain = quick.scenario("grades-chain")  # the redeploy last: the time planned after it
+    assert load_tail_s(chain) == pytest.approx(chain.duration_s - chain.faults[-1].at_s)
 
 
 def test_instant_faults_and_step_loads_keep_their_fixed_length() -> None:
     quick = profiles.get("quick")
-    for name in ("steady", "capacity", "slow-grades", "assaults-grades"):
+    for name in ("steady", "capacity", "slow-grades"):
         assert load_tail_s(quick.scenario(name)) is None
 
 
