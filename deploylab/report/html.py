@@ -55,6 +55,9 @@ def render(summary: dict[str, Any], series: dict[str, Any]) -> str:
     parts += ["</ul><h2>Over time</h2>", *_charts(summary, series)]
     parts += ["<h2>Per endpoint group (whole load, after ramp-up)</h2>",
               _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary["overall"]))]
+    if "steady" in summary:  # a chained run's lead
+        parts += [f"<h2>{escape(tables.steady_title(summary['steady']))}</h2>",
+                  _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary["steady"]["groups"]))]
     for fault in summary["faults"]:
         f = fault["fault"]
         parts += [f"<h2>Fault: {escape(f['kind'])} {escape(f['unit'] or f['service'])} at {f['at_s']:.1f} s</h2>",

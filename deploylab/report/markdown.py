@@ -42,6 +42,9 @@ def render(summary: dict[str, Any]) -> str:
     parts = [f"# Run {summary['run_id']}", "", *[f"- {line}" for line in headline(summary)], ""]
     parts += ["## Per endpoint group (whole load, after ramp-up)", "",
               _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary["overall"])), ""]
+    if "steady" in summary:  # a chained run's lead
+        parts += [f"## {tables.steady_title(summary['steady'])}", "",
+                  _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary["steady"]["groups"])), ""]
     for fault in summary["faults"]:
         f = fault["fault"]
         parts += [f"## Fault: {f['kind']} {f['unit'] or f['service']} at {f['at_s']:.1f} s", "",

@@ -75,3 +75,8 @@ def capacity_line(capacity: dict[str, Any]) -> str:
     return (f"Highest sustained throughput: {capacity['best_throughput']} req/s at {capacity['best_users']} users; "
             f"plateau (median of the sustained steps within {within:.0f} % of it): {capacity.get('plateau_throughput')} req/s "
             f"(SLO p95 <= {slo['p95_ms']} ms, failed <= {100 * slo['error_rate']:.0f} %).")
+
+
+def steady_title(steady: dict[str, Any]) -> str:
+    start, end = steady["window_s"]
+    return f"Steady load, before any fault ({start:.1f}–{end:.1f} s: the steady scenario's figures)"

@@ -98,6 +98,7 @@ def test_a_chained_runs_steady_lead_is_measured_before_any_fault(tmp_path):
     assert summary["steady"]["groups"]["grades"]["error_rate"] == 0.0 < summary["overall"]["grades"]["error_rate"]
     assert summary["steady"]["groups"]["grades"]["count"] == 70  # 10 requests/s from 2 to 9 s
     assert summary["faults"][0]["baseline_window_s"] == [2.0, 12.0]  # the baseline starts in the lead
+    assert "## Steady load, before any fault (2.0–9.0 s" in (tmp_path / "summary.md").read_text()
 
 
 def test_a_fault_is_not_back_when_the_next_one_starts_first(tmp_path):
