@@ -212,7 +212,6 @@ def run_scenario(
                 state.clear_current(ctx.state_dir, driver.name)
     meta["ended"] = time.time()
     meta["partial"] = partial
-    meta["generator_cpu_max"] = sampler.generator_cpu_max if sampler else None
     summary = write_reports(out_dir, meta, events.events, sampler.taken() if sampler else [], GENERATOR_LIMIT)
     return RunResult(out_dir.name, out_dir, summary, partial)
 

@@ -35,7 +35,6 @@ class Sampler(threading.Thread):
         self.on_event = on_event
         self.interval_s = min(interval_s, 1.0)
         self.samples: list[dict[str, Any]] = []
-        self.generator_cpu_max = 0.0
         self._generator: psutil.Process | None = None
         self._last: dict[str, Sample] = {}
         self._halt = threading.Event()
@@ -81,7 +80,6 @@ class Sampler(threading.Thread):
             try:
                 cpu = self._generator_cpu(generator)
                 rows.append({"unit": GENERATOR_UNIT, "t": time.time(), "up": True, "cpu_percent": cpu})
-                self.generator_cpu_max = max(self.generator_cpu_max, cpu)
             except psutil.Error:
                 pass
         for row in rows:

@@ -9,7 +9,7 @@ from typing import Any
 from loadtests.shape_table import stages
 
 from .. import analysis
-from ..resources import usage
+from ..resources import generator_cpu, usage
 from ..scenarios import Fault, Scenario
 
 BIN_S = 1.0
@@ -119,7 +119,9 @@ def summarize(
     baseline_start = t0 + min(ramp, first_fault / 2 if first_fault else ramp)
     bins = analysis.timeline(requests, t0, max(load_end, t0 + BIN_S), BIN_S)
     units = meta.get("deployment", {}).get("units", [])
-    generator_max = meta.get("generator_cpu_max") or 0.0
+    # the generator's peak while the figures were measured: its first reading is Locust's own start (imports,
+    # spawning users; up to ~95 % of a core for a second), which is not load and queues no measured request
+    generator_max = max((cpu for t, cpu in generator_cpu(samples) if baseline_start < t <= load_end), default=0.0)
     summary: dict[str, Any] = {
         "run_id": meta["run_id"], "model": meta["model"], "model_title": meta["model_title"],
         "partial": meta.get("partial", False),

@@ -18,7 +18,7 @@ def _meta(scenario: Scenario) -> dict:
         "run_id": "test-run", "model": "b", "model_title": "one server per service", "scenario": scenario,
         "profile": "smoke", "machine": {"cpu_model": "cpu", "cores": 2, "memory_bytes": 2**30, "kernel": "k"},
         "pinning": {"sut_cpus": "0", "generator_cpus": "1"}, "started": T0 - 10, "idle": (T0 - 8, T0 - 5),
-        "load": (T0, T0 + 30), "generator_cpu_max": 91.0,
+        "load": (T0, T0 + 30),
         "deployment": {"ready_seconds": 2.5, "units": [{"name": "grades", "kind": "process", "services": ["grades"]}]},
     }
 
@@ -41,6 +41,7 @@ def test_fault_run_report(tmp_path):
     events = [{"t": T0 + 10, "kind": "fault", "fault": "kill"}, {"t": T0 + 12.5, "kind": "unit-up-seen", "unit": "grades"}]
     samples = [{"unit": "grades", "t": T0 - 7 + s, "up": True, "cpu_seconds": 0.5 * s, "rss": 50 * 2**20,
                 "uss": 40 * 2**20, "memory_source": "uss"} for s in range(40)]
+    samples += _generator({1: 97.0, 20: 91.0, 21: 40.0})
     summary = write_reports(tmp_path, _meta(scenario), events, samples, 85.0)
 
     fault = summary["faults"][0]
@@ -50,7 +51,7 @@ def test_fault_run_report(tmp_path):
     assert fault["time_to_recover_s"] == 0.5  # from the restart seen at 12.5 s
     assert fault["outage_s"] == 3.0
     assert summary["overall"]["students"]["error_rate"] == 0.0
-    assert summary["generator"]["overloaded"] is True
+    assert summary["generator"] == {"cpu_max_percent": 91.0, "limit_percent": 85.0, "overloaded": True}
     assert summary["resources"]["grades"]["memory_idle_mib"] == 40.0
     assert summary["resources"]["grades"]["cpu_percent_load"] == 50.0
 
@@ -61,6 +62,18 @@ def test_fault_run_report(tmp_path):
     assert page.count("<svg") == 5
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched: opens offline
     assert "<script" not in page
+
+
+def _generator(readings: dict[float, float]) -> list[dict]:
+    return [{"unit": "locust", "t": T0 + t, "up": True, "cpu_percent": cpu} for t, cpu in readings.items()]
+
+
+def test_the_generators_own_start_is_not_load(tmp_path):
+    scenario = Scenario("steady", "steady", "steady", 30, 10, 10, 1, 8)
+    _write_requests(tmp_path / "requests.123.csv")
+    # Locust's start (imports, spawning users) in its first second, then the load: not overloaded
+    summary = write_reports(tmp_path, _meta(scenario), [], _generator({1: 94.0, 2.5: 30.0, 10: 12.0}), 85.0)
+    assert summary["generator"] == {"cpu_max_percent": 30.0, "limit_percent": 85.0, "overloaded": False}
 
 
 def test_a_fault_that_broke_nothing_has_no_outage(tmp_path):
