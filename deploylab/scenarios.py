@@ -66,8 +66,8 @@ def chained(name: str, parts: list[Scenario]) -> Scenario:
     """One run for several single-fault scenarios of the same load: the first one's baseline, then each part's
     fault and the time after it, one after another. Each fault keeps its part's name, under which the
     comparison reports it; every fault is judged against the baseline before the first (report/summary.py).
-    A first part with no fault (steady) leads the run: its stretch is reported as that scenario, and the
-    baseline of the faults starts in it."""
+    A first part with no fault (steady) leads the run: its stretch is reported as that scenario and is the
+    faults' baseline, in place of the first part's own time before its fault."""
     lead = parts[0] if parts and not parts[0].faults else None
     faulted = parts[1:] if lead else parts
     if not faulted:
@@ -78,7 +78,7 @@ def chained(name: str, parts: list[Scenario]) -> Scenario:
                 first.shape, first.users, first.think_scale):
             raise LabError(f"cannot chain {part.name!r} into {name!r}: parts need one fault each and the same load")
     steady_s = lead.duration_s if lead else 0.0
-    faults, clock = [], steady_s + first.faults[0].at_s
+    faults, clock = [], steady_s or first.faults[0].at_s  # a lead is the baseline: the first fault follows it
     for part in faulted:
         fault = part.faults[0]
         shift = clock - fault.at_s
