@@ -16,7 +16,7 @@ from ..scenarios import Scenario
 FAULT_SCENARIOS = ("crash-grades", "crash-students", "cpu-grades", "leak-grades", "slow-grades", "errors-grades")
 # Phases made of several scenarios in one load run (scenarios.chained). Steady load, the assaults on Grades and
 # its redeploy leave nothing to restart, so quick runs them back to back: steady first (its figures are the
-# lead's, before any fault), then each fault against the baseline before the first; the redeploy last, as it
+# lead's, before any fault, and the lead is every fault's baseline), then each fault; the redeploy last, as it
 # may take long to roll out. Five Locust runs fewer per model.
 CHAINS = {"grades-chain": ("steady", "cpu-grades", "leak-grades", "slow-grades", "errors-grades", "redeploy-grades")}
 # Non-destructive phases first, crashes last: the matrix keeps one deployment up between phases and
