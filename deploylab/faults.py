@@ -3,8 +3,8 @@
 Out-of-process kinds (kill, stop, start) go to `driver.fault` on every unit that hosts the fault's
 service (or on the one unit named); a redeploy goes once, to the first, and rolls out to every replica.
 In-process kinds go over HTTP to the service's chaos middleware (deploylab.chaos), which works the same
-for every model. A `stop` with `until_s` is
-followed by a `start`; an in-process assault with `until_s` lasts `until_s - at_s` seconds.
+for every model. A `stop` with `until_s` is followed by a `start`; an in-process assault with `until_s`
+lasts `until_s - at_s` seconds.
 """
 
 from __future__ import annotations
