@@ -37,9 +37,9 @@ import psutil
 import requests
 from harness import LOAD_CPU, PINNING, SUT_CPU, pinned, running, wrk  # also puts the repository on sys.path
 
-from deploylab import manifest as lab_manifest
-from deploylab import seed
-from deploylab.ports import free_port
+from deploylab.core import manifest as lab_manifest
+from deploylab.measure import seed
+from deploylab.platform.ports import free_port
 
 PATH = "/students?limit=50"
 WAITRESS_THREADS = 4

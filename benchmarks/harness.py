@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # a script run from anywhere imports the lab
 
-from deploylab.probe import wait_until_ready  # noqa: E402
+from deploylab.platform.probe import wait_until_ready  # noqa: E402
 
 SUT_CPU, LOAD_CPU = "0", "1"
 PINNING = shutil.which("taskset") is not None and {0, 1} <= os.sched_getaffinity(0)

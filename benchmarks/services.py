@@ -22,9 +22,9 @@ from pathlib import Path
 import requests
 from harness import running, where, wrk
 
-from deploylab import manifest as lab_manifest
-from deploylab import seed  # the lab's sample data, posted straight to each service
-from deploylab.ports import free_port
+from deploylab.core import manifest as lab_manifest
+from deploylab.measure import seed  # the lab's sample data, posted straight to each service
+from deploylab.platform.ports import free_port
 
 WAITRESS_THREADS = 4
 WRK = ["-t1", "-c8", "-d3s"]

@@ -22,7 +22,7 @@ from locust.contrib.fasthttp import FastHttpUser
 
 from .groups import DEGRADED_SUFFIX, SETUP_NAME
 
-FALLBACK_STUDENT_IDS = range(1, 201)  # the seed's 200 students on a fresh deployment (deploylab.seed)
+FALLBACK_STUDENT_IDS = range(1, 201)  # the seed's 200 students on a fresh deployment (deploylab.measure.seed)
 GRADE_IDS = [f"G{n}" for n in range(1, 13)]
 LOAD_NAMES = ("Load", "Api Load")  # names the users give the students they create (and delete again)
 HEALTH_WAIT_S = 10.0  # Online Boutique style: wait briefly for the entry to be ready, then start anyway

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from ..report.svg import COLORS
+from deploylab.report.svg import COLORS
 
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 200, 56, 150, 18, 30
 

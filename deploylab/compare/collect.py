@@ -12,12 +12,11 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from deploylab.compare.startup import KIND as STARTUP
+from deploylab.core.errors import LabError
+from deploylab.measure import analysis
+from deploylab.measure.scenarios import Thresholds
 from loadtests.groups import GROUPS
-
-from .. import analysis
-from ..errors import LabError
-from ..scenarios import Thresholds
-from .startup import KIND as STARTUP
 
 PHASE_FILE = "compare-phase.json"
 REDEPLOY = "redeploy-grades"

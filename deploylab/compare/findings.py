@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from deploylab.compare.collect import REDEPLOY
+from deploylab.compare.figures import median, verdict
+from deploylab.compare.tables import GROUP_TITLES, MIB
 from loadtests.groups import GROUPS
-
-from .collect import REDEPLOY
-from .figures import median, verdict
-from .tables import GROUP_TITLES, MIB
 
 Models = dict[str, dict[str, Any]]
 NOTHING = "No model has this figure in these runs."

@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..report.html import STYLE
-from .tables import Table
+from deploylab.compare.tables import Table
+from deploylab.report.html import STYLE
 
 EXTRA = ".finding{background:#f6f6f0;padding:.5em .8em;border-left:3px solid #999}.note{color:#555;font-size:12px}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .tables import Table
+from deploylab.compare.tables import Table
 
 
 def table(t: Table) -> list[str]:

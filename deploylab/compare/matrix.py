@@ -16,15 +16,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .. import state
-from ..driver import Driver, LabContext
-from ..errors import LabError
-from ..probe import http_status
-from ..registry import make_driver
-from ..runner import pinned, run_scenario
-from .collect import PHASE_FILE
-from .profiles import Profile, parts
-from .startup import run_startup
+from deploylab.compare.collect import PHASE_FILE
+from deploylab.compare.profiles import Profile, parts
+from deploylab.compare.startup import run_startup
+from deploylab.core import state
+from deploylab.core.driver import Driver, LabContext
+from deploylab.core.errors import LabError
+from deploylab.core.registry import make_driver
+from deploylab.measure.runner import pinned, run_scenario
+from deploylab.platform.probe import http_status
 
 Log = Callable[[str], None]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .. import scenarios
-from ..errors import UsageError
-from ..scenarios import Scenario
+from deploylab.core.errors import UsageError
+from deploylab.measure import scenarios
+from deploylab.measure.scenarios import Scenario
 
 FAULT_SCENARIOS = ("crash-grades", "crash-students", "cpu-grades", "leak-grades", "slow-grades", "errors-grades")
 # Phases made of several scenarios in one load run (scenarios.chained). Steady load, the assaults on Grades and

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .figures import median, verdict
-from .findings import _name, fault_sentence
+from deploylab.compare.figures import median, verdict
+from deploylab.compare.findings import _name, fault_sentence
 
 Models = dict[str, dict[str, Any]]
 

@@ -12,17 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deploylab.compare import findings, html, markdown, questions, tables
+from deploylab.compare.charts import bar_chart
+from deploylab.compare.collect import REDEPLOY
+from deploylab.compare.figures import median
+from deploylab.compare.footprint import environments
+from deploylab.compare.profiles import FAULT_SCENARIOS
+from deploylab.compare.tables import Section
+from deploylab.core.driver import LabContext
+from deploylab.platform.deps import describe_conflicts, union
 from loadtests.groups import GROUPS
-
-from ..deps import describe_conflicts, union
-from ..driver import LabContext
-from ..footprint import environments
-from . import findings, html, markdown, questions, tables
-from .charts import bar_chart
-from .collect import REDEPLOY
-from .figures import median
-from .profiles import FAULT_SCENARIOS
-from .tables import Section
 
 FAULT_TITLES = {
     "crash-grades": "Fault: kill -9 whatever hosts Grades",
@@ -35,7 +34,7 @@ FAULT_TITLES = {
 
 
 def isolation(ctx: LabContext, models: list[str]) -> dict[str, Any]:
-    """Model A's shared environment against the services' own pins (deploylab/deps.py), and env counts."""
+    """Model A's shared environment against the services' own pins (deploylab/platform/deps.py), and env counts."""
     paths = [service.requirements for service in ctx.manifest.services.values()]
     merged, conflicts = union(paths)
     return {"packages": len(merged), "conflicts": describe_conflicts(conflicts, ctx.root),

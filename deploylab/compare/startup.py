@@ -16,10 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import footprint, machine, state
-from ..driver import Driver, LabContext
-from ..resources import MIB, memory_bytes
-from ..runner import generator_cpus
+from deploylab.compare import footprint
+from deploylab.core import state
+from deploylab.core.driver import Driver, LabContext
+from deploylab.measure import machine
+from deploylab.measure.resources import MIB, memory_bytes
+from deploylab.measure.runner import generator_cpus
 
 KIND = "startup"
 

@@ -6,12 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from deploylab.compare.collect import REDEPLOY
+from deploylab.compare.figures import MISSING, median, missing_reason, number, verdict
+from deploylab.measure import calibrate
+from deploylab.measure.analysis import PLATEAU_WITHIN
 from loadtests.groups import GROUPS
-
-from .. import calibrate
-from ..analysis import PLATEAU_WITHIN
-from .collect import REDEPLOY
-from .figures import MISSING, median, missing_reason, number, verdict
 
 MIB = 1024 * 1024
 GROUP_TITLES = {"students": "Students API", "grades": "Grades API", "web": "web page"}
@@ -101,7 +100,7 @@ def capacity(models: Models) -> Table:
     if common:
         table.notes.append(
             "host speed: a fixed piece of Python work timed on the system under test's cores right before and after "
-            "each capacity run (deploylab/calibrate.py); a shared machine's speed drifts by tens of percent over "
+            "each capacity run (deploylab/measure/calibrate.py); a shared machine's speed drifts by tens of percent over "
             f"minutes. The last row scales each run to the median speed of all runs here ({common:.0f}).")
     return table
 

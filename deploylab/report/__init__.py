@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import html, markdown
-from .summary import summarize
+from deploylab.report import html, markdown
+from deploylab.report.summary import summarize
 
 
 def write_reports(

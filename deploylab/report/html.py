@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from deploylab.measure.resources import cpu_series, generator_cpu, memory_bytes, per_unit
+from deploylab.report import tables
+from deploylab.report.markdown import headline
+from deploylab.report.svg import line_chart
 from loadtests.groups import GROUPS
-
-from ..resources import cpu_series, generator_cpu, memory_bytes, per_unit
-from . import tables
-from .markdown import headline
-from .svg import line_chart
 
 STYLE = ("body{font:14px system-ui,sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse;margin:.5em 0}"
          "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from . import tables
+from deploylab.report import tables
 
 
 def _table(columns: Sequence[str], rows: list[list[str]]) -> str:

@@ -6,11 +6,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from deploylab.measure import analysis
+from deploylab.measure.resources import generator_cpu, usage
+from deploylab.measure.scenarios import Fault, Scenario
 from loadtests.shape_table import stages
-
-from .. import analysis
-from ..resources import generator_cpu, usage
-from ..scenarios import Fault, Scenario
 
 BIN_S = 1.0
 METHOD = {

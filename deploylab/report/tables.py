@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis import PLATEAU_WITHIN
+from deploylab.measure.analysis import PLATEAU_WITHIN
 
 FIGURE_COLUMNS = ("group", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed %", "degraded %", "requests")
 

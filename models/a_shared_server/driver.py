@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from deploylab import deps, procs, state, venvs
-from deploylab.driver import DRIVER_FAULTS, Sample, Unit
-from deploylab.errors import LabError
-from deploylab.process_driver import ProcessDriver, progress
-from deploylab.psutil_sampler import read_tree
+from deploylab.core import state
+from deploylab.core.driver import DRIVER_FAULTS, Sample, Unit
+from deploylab.core.errors import LabError
+from deploylab.platform import deps, procs, venvs
+from deploylab.platform.process_driver import ProcessDriver, progress
+from deploylab.platform.psutil_sampler import read_tree
 
 HOST_DIR = Path(__file__).resolve().parent
 UNIT = "shared"

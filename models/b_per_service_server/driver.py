@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from deploylab import procs, venvs
-from deploylab.driver import DRIVER_FAULTS, Sample, Unit
-from deploylab.errors import LabError
-from deploylab.process_driver import ProcessDriver, progress
-from deploylab.psutil_sampler import overhead, read_tree
+from deploylab.core.driver import DRIVER_FAULTS, Sample, Unit
+from deploylab.core.errors import LabError
+from deploylab.platform import procs, venvs
+from deploylab.platform.process_driver import ProcessDriver, progress
+from deploylab.platform.psutil_sampler import overhead, read_tree
 
 SUPERVISOR = Path(__file__).resolve().parent / "supervisor.py"
 GATEWAY = "gateway"

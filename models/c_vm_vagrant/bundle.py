@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylab.wheelhouse import build_wheelhouse
+from deploylab.platform.wheelhouse import build_wheelhouse
 
 SKIP_DIRS = {"tests", "__pycache__", ".pytest_cache"}
 SKIP_SUFFIXES = (".pyc", ".sqlite3", ".sqlite3-journal", ".sqlite3-wal", ".sqlite3-shm")

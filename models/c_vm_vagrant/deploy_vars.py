@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deploylab.manifest import Manifest
+from deploylab.core.manifest import Manifest
 
 from .bundle import Bundle
 

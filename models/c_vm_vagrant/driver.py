@@ -20,14 +20,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any, ClassVar
 
-from deploylab import state
-from deploylab.docker_engine import DockerEngine, EngineError
-from deploylab.driver import DRIVER_FAULTS, Deployment, Sample, Unit
-from deploylab.driver import Driver as BaseDriver
-from deploylab.errors import LabError
-from deploylab.ports import require_free
-from deploylab.probe import wait_until_ready
-from deploylab.process_driver import CONTRACT_ROUTES, progress
+from deploylab.core import state
+from deploylab.core.driver import DRIVER_FAULTS, Deployment, Sample, Unit
+from deploylab.core.driver import Driver as BaseDriver
+from deploylab.core.errors import LabError
+from deploylab.platform.docker_engine import DockerEngine, EngineError
+from deploylab.platform.ports import require_free
+from deploylab.platform.probe import wait_until_ready
+from deploylab.platform.process_driver import CONTRACT_ROUTES, progress
 
 from .bundle import Bundle, make_bundle
 from .deploy_vars import GATEWAY, deploy_vars

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from deploylab.base_image import BaseImageSpec, build_base_image
-from deploylab.docker_engine import DockerEngine
-from deploylab.image_cache import build_cached, context_tar
+from deploylab.platform.base_image import BaseImageSpec, build_base_image
+from deploylab.platform.docker_engine import DockerEngine
+from deploylab.platform.image_cache import build_cached, context_tar
 
 RECIPE = Path(__file__).resolve().parent / "vm-image"
 REPO = "deploylab/c-vm"

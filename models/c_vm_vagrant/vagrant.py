@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from deploylab.errors import LabError
+from deploylab.core.errors import LabError
 
 HERE = Path(__file__).resolve().parent
 # Lines worth showing while `up` runs: Vagrant's per-machine steps, Ansible's plays and recap.

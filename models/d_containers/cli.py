@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from deploylab.docker_engine import DockerEngine
-from deploylab.errors import LabError
+from deploylab.core.errors import LabError
+from deploylab.platform.docker_engine import DockerEngine
 
 
 @functools.cache

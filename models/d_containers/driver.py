@@ -15,13 +15,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
-from deploylab import state
-from deploylab.docker_engine import DockerEngine
-from deploylab.driver import DRIVER_FAULTS, Deployment, LabContext, Sample, Unit
-from deploylab.driver import Driver as BaseDriver
-from deploylab.errors import LabError
-from deploylab.ports import require_free
-from deploylab.probe import wait_until_ready
+from deploylab.core import state
+from deploylab.core.driver import DRIVER_FAULTS, Deployment, LabContext, Sample, Unit
+from deploylab.core.driver import Driver as BaseDriver
+from deploylab.core.errors import LabError
+from deploylab.platform.docker_engine import DockerEngine
+from deploylab.platform.ports import require_free
+from deploylab.platform.probe import wait_until_ready
 
 from . import cli, images, wiring
 from .stats import sample_container

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylab.base_image import BaseImageSpec, build_base_image
-from deploylab.docker_engine import DockerEngine
-from deploylab.driver import LabContext
-from deploylab.image_cache import build_cached, context_tar
-from deploylab.wheelhouse import build_wheelhouse
+from deploylab.core.driver import LabContext
+from deploylab.platform.base_image import BaseImageSpec, build_base_image
+from deploylab.platform.docker_engine import DockerEngine
+from deploylab.platform.image_cache import build_cached, context_tar
+from deploylab.platform.wheelhouse import build_wheelhouse
 
 DOCKERFILE = Path(__file__).resolve().parent / "Dockerfile"
 UPSTREAM_BASE = "python:3.11-slim"  # the Dockerfile's default, used when the engine already has it

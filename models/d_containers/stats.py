@@ -12,8 +12,8 @@ from typing import Any
 
 import psutil
 
-from deploylab.docker_engine import DockerEngine, EngineError
-from deploylab.driver import Sample
+from deploylab.core.driver import Sample
+from deploylab.platform.docker_engine import DockerEngine, EngineError
 
 
 def working_set(memory_stats: dict[str, Any]) -> int:

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylab.docker_engine import DockerEngine
+from deploylab.platform.docker_engine import DockerEngine
 
 from . import cli
 

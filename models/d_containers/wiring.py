@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from deploylab.driver import LabContext
+from deploylab.core.driver import LabContext
 
 ENV_DIR = "env"  # under .lab/d/: one 0600 file per service, holding this deployment's secrets
 

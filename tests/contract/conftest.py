@@ -18,7 +18,7 @@ import requests
 from local_entry import serve
 from support import unique
 
-from deploylab import manifest
+from deploylab.core import manifest
 
 TIMEOUT = 10.0
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from waitress.server import create_server
 
-from deploylab.manifest import Manifest
+from deploylab.core.manifest import Manifest
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from deploylab import analysis
-from deploylab.analysis import Request
-from deploylab.scenarios import Thresholds
+from deploylab.measure import analysis
+from deploylab.measure.analysis import Request
+from deploylab.measure.scenarios import Thresholds
 
 LIMITS = Thresholds(rate_points=0.01, p95_ratio=2.0, p95_floor_ms=25, recover_bins=3)
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from waitress.server import create_server
 
-from deploylab import chaos
-from deploylab.errors import LabError
+from deploylab.core.errors import LabError
+from deploylab.measure import chaos
 
 
 def test_parse_params() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from deploylab import cli
-from deploylab.context import build_context
-from deploylab.errors import LabError, UsageError
+from deploylab.cli import main as cli
+from deploylab.cli.context import build_context
+from deploylab.core.errors import LabError, UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +73,7 @@ def test_keyboard_interrupt_is_130(monkeypatch: pytest.MonkeyPatch, capsys: pyte
 
 
 def test_missing_delegated_verb_says_not_built_yet(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(cli.VERBS, "compare", "deploylab.commands.no_such_verb")
+    monkeypatch.setitem(cli.VERBS, "compare", "deploylab.cli.commands.no_such_verb")
     with pytest.raises(LabError, match="not built yet"):
         cli._import("compare")
 
@@ -88,7 +88,7 @@ def test_context_from_flags_and_environment(tmp_path: Path) -> None:
 
 
 def test_down_finds_a_model_started_without_up(tmp_path: Path) -> None:
-    from deploylab import state
+    from deploylab.core import state
 
     state.write_state(tmp_path / "a", {"model": "a", "base_url": "http://127.0.0.1:1", "ports": []})
     assert state.up_models(tmp_path) == ["a"]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from deploylab.calibrate import host_speed
 from deploylab.compare import collect
 from deploylab.compare.figures import median, number, spread, untrustworthy, verdict
-from deploylab.errors import LabError
+from deploylab.core.errors import LabError
+from deploylab.measure.calibrate import host_speed
 from tests.lab.compare_fixtures import base_summary, figure, kill_fault, matrix_runs, write_run
 
 

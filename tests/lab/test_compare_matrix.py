@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from deploylab import manifest
 from deploylab.compare import matrix, profiles
 from deploylab.compare.startup import run_startup
-from deploylab.driver import LabContext, Sample
+from deploylab.core import manifest
+from deploylab.core.driver import LabContext, Sample
 
 
 class Broken:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from deploylab import footprint, scenarios
-from deploylab.compare import profiles
-from deploylab.errors import LabError, UsageError
+from deploylab.compare import footprint, profiles
+from deploylab.core.errors import LabError, UsageError
+from deploylab.measure import scenarios
 
 
 def test_quick_and_full_run_every_fault_and_the_redeploy() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from deploylab import deps
-from deploylab.errors import LabError
+from deploylab.core.errors import LabError
+from deploylab.platform import deps
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -43,7 +43,7 @@ def test_an_unpinned_requirement_does_not_conflict_with_a_pin(tmp_path: Path) ->
 
 
 def test_the_services_requirements_agree() -> None:
-    from deploylab import manifest
+    from deploylab.core import manifest
 
     m = manifest.load()
     _, conflicts = deps.union([s.requirements for s in m.services.values()])

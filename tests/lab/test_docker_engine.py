@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from deploylab.docker_engine import DockerEngine, EngineError, _demux
-from deploylab.image_cache import prune_older_tags
+from deploylab.platform.docker_engine import DockerEngine, EngineError, _demux
+from deploylab.platform.image_cache import prune_older_tags
 
 
 class FakeEngine(BaseHTTPRequestHandler):

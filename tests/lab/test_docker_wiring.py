@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from deploylab import manifest
-from deploylab.base_image import apt_mirror
-from deploylab.driver import LabContext
-from deploylab.errors import LabError
-from deploylab.image_cache import context_tar
+from deploylab.core import manifest
+from deploylab.core.driver import LabContext
+from deploylab.core.errors import LabError
+from deploylab.platform.base_image import apt_mirror
+from deploylab.platform.image_cache import context_tar
 from models.c_vm_vagrant.driver import with_hosts
 from models.d_containers import wiring
 from models.d_containers.stats import from_stats, working_set

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from deploylab.driver import Deployment, Unit
-from deploylab.faults import Action, fire
-from deploylab.scenarios import Fault
+from deploylab.core.driver import Deployment, Unit
+from deploylab.measure.faults import Action, fire
+from deploylab.measure.scenarios import Fault
 
 
 class Replicas:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from deploylab import procs
-from deploylab.errors import LabError
-from deploylab.ports import require_free
+from deploylab.core.errors import LabError
+from deploylab.platform import procs
+from deploylab.platform.ports import require_free
 
 
 def test_a_taken_port_is_named() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from deploylab.measure.resources import cpu_series, usage
+from deploylab.measure.scenarios import Fault, Scenario
 from deploylab.report import write_reports
-from deploylab.resources import cpu_series, usage
-from deploylab.scenarios import Fault, Scenario
 from loadtests.groups import group_of
 from loadtests.request_log import outcome
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from deploylab.compare import profiles
-from deploylab.runner import load_tail_s
+from deploylab.measure.runner import load_tail_s
 
 ROOT = Path(__file__).resolve().parents[2]
 

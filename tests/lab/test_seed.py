@@ -10,9 +10,9 @@ from urllib.parse import parse_qs
 import pytest
 from waitress.server import create_server
 
-from deploylab import seed as seed_module
-from deploylab.errors import LabError
-from deploylab.ports import free_port
+from deploylab.core.errors import LabError
+from deploylab.measure import seed as seed_module
+from deploylab.platform.ports import free_port
 
 FAKE_MAX_PAGE = 50  # smaller than the seed asks for, so the seed must follow pages
 

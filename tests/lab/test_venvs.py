@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from deploylab import manifest, venvs
-from deploylab.driver import LabContext
+from deploylab.core import manifest
+from deploylab.core.driver import LabContext
+from deploylab.platform import venvs
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_built_once_then_again_only_on_change(ctx: LabContext, tmp_path: Path, m
 
 
 def test_pip_failure_is_a_lab_error_with_its_last_lines(tmp_path: Path) -> None:
-    from deploylab.errors import LabError
+    from deploylab.core.errors import LabError
 
     with pytest.raises(LabError, match="exit 3") as caught:
         venvs._run(["sh", "-c", "echo first; echo 'the real reason' >&2; exit 3"], "pip install into x")

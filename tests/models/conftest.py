@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from deploylab import manifest, ports
-from deploylab.driver import Deployment, Driver, LabContext
-from deploylab.probe import http_status
-from deploylab.registry import make_driver
+from deploylab.core import manifest
+from deploylab.core.driver import Deployment, Driver, LabContext
+from deploylab.core.registry import make_driver
+from deploylab.platform import ports
+from deploylab.platform.probe import http_status
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_OFFSET = int(os.environ.get("DEPLOYLAB_TEST_PORT_OFFSET", "0"))

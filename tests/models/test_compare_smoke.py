@@ -13,7 +13,7 @@ import pytest
 
 from deploylab.compare import report
 from deploylab.compare.figures import MISSING
-from deploylab.docker_engine import DockerEngine
+from deploylab.platform.docker_engine import DockerEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_OFFSET = int(os.environ.get("DEPLOYLAB_TEST_PORT_OFFSET", "0"))

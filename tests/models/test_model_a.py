@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from conftest import assert_cycles_leave_nothing, bring_up, poll, run_contract_suite
 
-from deploylab.driver import Deployment, Driver, LabContext
-from deploylab.probe import http_status
+from deploylab.core.driver import Deployment, Driver, LabContext
+from deploylab.platform.probe import http_status
 
 pytestmark = pytest.mark.slow
 

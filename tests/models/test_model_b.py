@@ -9,8 +9,8 @@ import pytest
 import requests
 from conftest import assert_cycles_leave_nothing, bring_up, lab_cli, run_contract_suite, wait_for
 
-from deploylab.driver import Deployment, Driver, LabContext
-from deploylab.probe import http_status
+from deploylab.core.driver import Deployment, Driver, LabContext
+from deploylab.platform.probe import http_status
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, bring_up, run_contract_suite
 
-from deploylab.docker_engine import DockerEngine
-from deploylab.driver import Deployment, LabContext
-from deploylab.probe import http_status
+from deploylab.core.driver import Deployment, LabContext
+from deploylab.platform.docker_engine import DockerEngine
+from deploylab.platform.probe import http_status
 from models.c_vm_vagrant.driver import MACHINES, Driver
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 from conftest import ROOT, bring_up, run_contract_suite, wait_for
 
-from deploylab.docker_engine import DockerEngine
-from deploylab.driver import Deployment, Driver, LabContext
-from deploylab.errors import LabError
-from deploylab.probe import http_status
+from deploylab.core.driver import Deployment, Driver, LabContext
+from deploylab.core.errors import LabError
+from deploylab.platform.docker_engine import DockerEngine
+from deploylab.platform.probe import http_status
 from models.d_containers import cli
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from deploylab import analysis, scenarios
-from deploylab.driver import LabContext
-from deploylab.registry import make_driver
-from deploylab.runner import pinned, run_scenario
+from deploylab.core.driver import LabContext
+from deploylab.core.registry import make_driver
+from deploylab.measure import analysis, scenarios
+from deploylab.measure.runner import pinned, run_scenario
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,1 @@
+"""The command line: parses arguments, builds the one LabContext, maps LabError to an exit code."""

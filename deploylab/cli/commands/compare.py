@@ -1,0 +1,93 @@
+"""`deploylab compare [--profile smoke|quick|full] [--models a,b,c,d,d-swarm] [--out DIR]`: measure every
+model this machine can run through one matrix and write the side-by-side report.
+
+`deploylab compare RUN_DIR…` builds the report from runs made earlier or elsewhere (their summary.json);
+a directory holding compare.json (an earlier comparison's output) is rebuilt from it as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from deploylab.compare import collect, profiles, report
+from deploylab.compare.matrix import Clock, run_model, stderr_log
+from deploylab.core import state
+from deploylab.core.driver import LabContext
+from deploylab.core.errors import LabError, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dirs", nargs="*", metavar="RUN_DIR",
+                        help="compare these runs (reports/runs/<id>, or a folder of them) instead of measuring")
+    parser.add_argument("--profile", default="quick", choices=sorted(profiles.PROFILES),
+                        help="smoke: seconds per phase; quick (default): the whole matrix once; full: longer, 3 times")
+    parser.add_argument("--models", default=",".join(profiles.ALL_MODELS), help="default: a,b,c,d,d-swarm")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="runs go to DIR/runs, the comparison to DIR/latest (default: reports/)")
+
+
+def expand(paths: list[str]) -> list[Path]:
+    """Run directories as given, or every run directory inside a folder given."""
+    found: list[Path] = []
+    for text in paths:
+        path = Path(text).resolve()
+        if (path / "summary.json").exists():
+            found.append(path)
+        elif path.is_dir() and any(path.glob("*/summary.json")):
+            found += sorted(p.parent for p in path.glob("*/summary.json"))
+        else:
+            raise UsageError(f"{text}: neither a run directory (with summary.json) nor a folder of them")
+    return found
+
+
+def from_runs(ctx: LabContext, args: argparse.Namespace, out_dir: Path) -> Path:
+    single = Path(args.run_dirs[0]) / "compare.json" if len(args.run_dirs) == 1 else None
+    if single and single.exists():
+        return report.write(collect.upgrade(collect.read_json(single)), out_dir)
+    models = collect.collect(expand(args.run_dirs))
+    doc = report.new_doc(models, command=shlex.join(["deploylab", "compare", *args.run_dirs]), profile="from runs",
+                         isolation=report.isolation(ctx, list(models)))
+    return report.write(doc, out_dir)
+
+
+def main(ctx: LabContext, args: argparse.Namespace) -> int:
+    root = Path(args.out).resolve() if args.out else ctx.root / "reports"
+    if args.run_dirs:
+        print(from_runs(ctx, args, root / "latest"))
+        return 0
+    profile = profiles.get(args.profile)
+    keys = profiles.parse_models(args.models)
+    current = state.read_current(ctx.state_dir)
+    if current:
+        raise LabError(f"model {current} is up; `deploylab down` first (the comparison starts and stops every model)")
+    compare_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-compare"
+    command = shlex.join(["deploylab", "compare", "--profile", profile.name, "--models", ",".join(keys)])
+    stderr_log(f"{command}: {len(keys)} models, profile {profile.name}, about "
+               f"{len(keys) * profile.estimate_s() / 60:.0f} min if every model runs")
+    clock = Clock(len(keys) * (1 + profile.repeats * len(profile.scenarios)), len(keys) * profile.estimate_s(), stderr_log)
+    started = time.monotonic()
+    try:
+        outcomes = {key: run_model(ctx, key, profile, root / "runs", compare_id, clock, stderr_log) for key in keys}
+    except KeyboardInterrupt:
+        measured = shlex.quote(str(root / "runs")) + f"/{compare_id}-*"
+        stderr_log(f"[compare] interrupted; every model is down. A report of what was measured: deploylab compare {measured}")
+        raise
+    models = collect.collect([d for outcome in outcomes.values() for d in outcome["runs"]])
+    for key, outcome in outcomes.items():
+        model = models.setdefault(key, collect.empty(key))
+        model["status"], model["reason"] = outcome["status"], outcome["reason"]
+        model["errors"].update(outcome["errors"])
+    doc = report.new_doc(
+        {key: models[key] for key in keys}, command=command, profile=profile.name, repeats=profile.repeats,
+        compare_id=compare_id, elapsed_s=round(time.monotonic() - started, 1),
+        expected_faults=[s for s in profile.measured() if s in profiles.FAULT_SCENARIOS],
+        isolation=report.isolation(ctx, keys),
+    )
+    path = report.write(doc, root / "latest")
+    stderr_log(f"[compare] done in {(time.monotonic() - started) / 60:.1f} min")
+    print(path)
+    return 0 if any(m["status"] == "measured" for m in doc["models"].values()) else 1

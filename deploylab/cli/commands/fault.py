@@ -1,0 +1,32 @@
+"""`deploylab fault MODEL UNIT KIND [key=value ...]`: break one unit.
+
+kill/stop/start/redeploy come from the model's driver; latency/errors/cpu/leak/crash/reset go to the
+service's chaos middleware through the entry address, with the deployment's token.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from deploylab.core import state
+from deploylab.core.driver import DRIVER_FAULTS, LabContext
+from deploylab.core.errors import LabError
+from deploylab.core.registry import make_driver
+from deploylab.measure import chaos
+
+
+def main(ctx: LabContext, args: argparse.Namespace) -> int:
+    recorded = state.read_state(ctx.model_dir(args.model))
+    if not recorded:
+        raise LabError(f"model {args.model} is not up")
+    params = chaos.parse_params(args.params)
+    if args.kind in DRIVER_FAULTS:
+        make_driver(args.model, ctx).fault(args.unit, args.kind, **params)
+        print(f"{args.kind} {args.unit}: done")
+        return 0
+    if args.unit not in ctx.manifest.services:
+        raise LabError(f"in-process faults target a service: one of {', '.join(ctx.manifest.services)}")
+    token = state.deployment_secrets(ctx.model_dir(args.model)).get("chaos_token", "")
+    answer = chaos.inject(recorded["base_url"], args.unit, args.kind, params, token, ctx.manifest.chaos_prefix)
+    print(f"{args.kind} {args.unit}: {answer}")
+    return 0

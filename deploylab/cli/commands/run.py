@@ -1,0 +1,54 @@
+"""`deploylab run --model M --scenario S [--profile smoke] [--duration S] [--users N]`: one measured run.
+
+Writes reports/runs/<id>/ (Locust CSVs, request log, samples, events, summary.json/.md, report.html)
+and prints the report's path. Scenarios: loadtests/scenarios.toml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from deploylab.core.driver import LabContext
+from deploylab.core.errors import LabError
+from deploylab.core.registry import MODELS, make_driver
+from deploylab.measure import scenarios
+from deploylab.measure.runner import new_run_id, pinned, run_scenario
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, choices=sorted(MODELS), help="deployment model")
+    parser.add_argument("--scenario", default="steady", help="a scenario of loadtests/scenarios.toml (default steady)")
+    parser.add_argument("--profile", default="full", help="full, or smoke: a whole scenario in about 30-40 s")
+    parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                        help="measured load time; the fault timeline is rescaled in proportion")
+    parser.add_argument("--users", type=int, default=None, help="peak simulated users")
+    parser.add_argument("--out", default=None, metavar="DIR", help="default: reports/runs/<id>")
+    parser.add_argument("--no-pin", action="store_true", help="do not split the cores between the model and Locust")
+    parser.add_argument("--keep-up", action="store_true", help="leave the model up if the run started it")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+
+
+def main(ctx: LabContext, args: argparse.Namespace) -> int:
+    if args.list:
+        for name in scenarios.names():
+            print(f"{name:18} {scenarios.load(name).description}")
+        return 0
+    scenario = scenarios.load(args.scenario, profile=args.profile, duration_s=args.duration, users=args.users)
+    ctx = pinned(ctx, enable=not args.no_pin)
+    driver = make_driver(args.model, ctx)
+    reason = driver.available()
+    if reason:
+        raise LabError(f"model {args.model} cannot run on this machine: {reason}")
+    run_id = new_run_id(args.model, scenario.name)
+    out_dir = Path(args.out).resolve() if args.out else ctx.root / "reports" / "runs" / run_id
+    print(f"run {run_id}: model {args.model}, scenario {scenario.name}, {scenario.duration_s:.0f} s, "
+          f"{scenario.users} users -> {out_dir}", file=sys.stderr, flush=True)
+    result = run_scenario(ctx, driver, scenario, out_dir, profile=args.profile, keep_up=args.keep_up)
+    if result.partial:
+        print("interrupted: the report covers what was measured (marked partial)", file=sys.stderr)
+    if result.generator_overloaded:
+        print("warning: the load generator passed 85% CPU; see the report", file=sys.stderr)
+    print(out_dir / "report.html")
+    return 130 if result.partial else 0

@@ -1,0 +1,143 @@
+"""The one interface through which the lab knows a deployment model.
+
+A driver builds, starts, stops, samples and breaks one model. The runner, the faults,
+the sampler and the reports only ever talk to this interface, so each is written once
+and works for A, B, C and D.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from deploylab.core.manifest import Manifest
+
+UnitKind = Literal["process", "container", "vm"]
+
+# Faults a driver carries out from outside the unit. In-process faults (latency, errors,
+# cpu, leak, crash, reset) go through the chaos middleware over HTTP instead (deploylab.measure.chaos).
+DRIVER_FAULTS = ("kill", "stop", "start", "redeploy")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing that runs: a process, a container or a VM, hosting one or more services."""
+
+    name: str  # "shared" (A), "students", "grades", "web", "gateway", "grades.2" (Swarm replica)
+    kind: UnitKind
+    services: tuple[str, ...]  # which apps it hosts ("gateway" for the gateway)
+    address: str = ""  # where the lab can reach it directly, e.g. "http://127.0.0.1:8002"
+
+
+@dataclass
+class Sample:
+    """One reading of one unit's resources. Memory in bytes, CPU in cumulative seconds."""
+
+    unit: str
+    t: float  # wall clock, time.time()
+    up: bool
+    cpu_seconds: float = 0.0  # user + system of the app processes since they started
+    rss: int = 0  # resident set of the app processes
+    uss: int | None = None  # unique set, where the source knows it
+    pss: int | None = None  # proportional set, where the source knows it
+    memory_source: str = "rss"  # what "memory" means for this unit: "uss", "pss", "rss" or "cgroup"
+    overhead_rss: int | None = None  # what the model adds per unit: shim, a VM's systemd and sshd
+    reserved: int | None = None  # memory set aside for the unit whether used or not (VMs)
+    pids: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Deployment:
+    """What `up` started: where to reach it and what runs."""
+
+    model: str
+    base_url: str
+    units: list[Unit]
+    chaos_token: str
+    ready_seconds: float  # from the start of `up` until every readiness probe passed
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LabContext:
+    """Everything a driver needs, parsed once at the edge (cli) and passed in.
+
+    Tests build their own with a temporary state_dir and other ports.
+    """
+
+    root: Path  # the repository
+    state_dir: Path  # git-ignored: .lab/ — state, secrets, logs, venvs
+    manifest: Manifest
+    port_offset: int = 0  # added to every port the lab binds, so tests can run beside a real model
+    python: str = "python3"  # interpreter used to create the lab's virtual environments
+    up_timeout: float = 120.0
+    sut_cpus: str | None = None  # e.g. "0": pin the system under test here, so the load generator has the rest
+    restart_policy: str = "on-failure"  # always | on-failure | no (model B's supervisor)
+    verbose: bool = False
+    options: dict[str, Any] = field(default_factory=dict)  # model-specific switches, e.g. {"swarm": True}
+
+    def model_dir(self, model: str) -> Path:
+        return self.state_dir / model
+
+    @property
+    def entry_port(self) -> int:
+        return self.manifest.entry_port + self.port_offset
+
+    def service_port(self, service: str) -> int:
+        return self.manifest.services[service].port + self.port_offset
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.entry_port}"
+
+
+class Driver(ABC):
+    """One deployment model. Implementations live in models/<x>/driver.py."""
+
+    name: ClassVar[str]  # "a" | "b" | "c" | "d"
+    title: ClassVar[str]  # one line for humans
+
+    def __init__(self, ctx: LabContext) -> None:
+        self.ctx = ctx
+
+    @abstractmethod
+    def build(self) -> None:
+        """Prepare venvs / images / hosts. Cached and idempotent: a second call with no change does nothing."""
+
+    @abstractmethod
+    def up(self) -> Deployment:
+        """Start the model and wait until it is ready. On failure: name the unit, show its log, leave nothing running."""
+
+    @abstractmethod
+    def down(self) -> None:
+        """Stop everything this model started. Idempotent; no process, port or state left behind."""
+
+    @abstractmethod
+    def units(self) -> list[Unit]:
+        """What runs now."""
+
+    @abstractmethod
+    def fault(self, unit: str, kind: str, **params: Any) -> None:
+        """Out-of-process fault on one unit: one of DRIVER_FAULTS."""
+
+    @abstractmethod
+    def sample(self) -> dict[str, Sample]:
+        """One resource reading per unit."""
+
+    def available(self) -> str | None:
+        """None when this machine can run the model; otherwise why not (one line)."""
+        return None
+
+    def warm_start(self) -> float:
+        """Stop the running deployment and start it again with everything in place; seconds until ready.
+
+        For processes and containers that is down then up (nothing is kept between the two but the
+        caches); a model with machines that outlive their services (C) reboots them instead.
+        """
+        self.down()
+        return self.up().ready_seconds

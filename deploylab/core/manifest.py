@@ -1,0 +1,121 @@
+"""Reads services/manifest.toml, the one description of the services that models deploy."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deploylab.core.errors import LabError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MANIFEST_PATH = REPO_ROOT / "services" / "manifest.toml"
+
+
+@dataclass(frozen=True)
+class Service:
+    """One app of the sample application (students, grades, web)."""
+
+    name: str
+    dir: Path
+    wsgi: str  # "module:attribute"
+    factory: bool  # True: the attribute is a factory to call with no arguments
+    port: int
+    prefixes: tuple[str, ...]
+    health: str
+    ready: str
+    requirements: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def render_env(self, values: Mapping[str, str]) -> dict[str, str]:
+        """The service's environment with this deployment's placeholders filled in."""
+        try:
+            return {key: template.format(**values) for key, template in self.env.items()}
+        except KeyError as missing:
+            raise LabError(f"manifest: {self.name} needs a value for {missing} that the model did not give") from None
+
+
+@dataclass(frozen=True)
+class Component:
+    """A part of the lab that is not one of the sample apps (gateway, agent)."""
+
+    name: str
+    dir: Path
+    module: str
+    requirements: Path
+    port: int | None = None
+    health: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    entry_port: int
+    entry_health: str
+    default_service: str
+    chaos_prefix: str
+    common_dir: Path
+    services: Mapping[str, Service]
+    gateway: Component
+    agent: Component
+
+    def route_table(self) -> list[tuple[str, str]]:
+        """(prefix, service) pairs, longest prefix first, ending with the default service at "/"."""
+        routes = [(p, s.name) for s in self.services.values() for p in s.prefixes]
+        routes.sort(key=lambda route: len(route[0]), reverse=True)
+        return routes + [("/", self.default_service)]
+
+    def routes_spec(self) -> str:
+        """The route table as the one-line form the gateway and model A read: "/students=students,…"."""
+        return ",".join(f"{prefix}={name}" for prefix, name in self.route_table())
+
+
+def load(path: Path = MANIFEST_PATH, root: Path = REPO_ROOT) -> Manifest:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LabError(f"cannot read the manifest {path}: {exc}") from None
+    try:
+        services = {
+            name: Service(
+                name=name,
+                dir=root / s["dir"],
+                wsgi=s["wsgi"],
+                factory=bool(s.get("factory", False)),
+                port=int(s["port"]),
+                prefixes=tuple(s.get("prefixes", ())),
+                health=s["health"],
+                ready=s["ready"],
+                requirements=root / s["requirements"],
+                env=dict(s.get("env", {})),
+            )
+            for name, s in raw["services"].items()
+        }
+        entry = raw["entry"]
+
+        def component(name: str) -> Component:
+            c = raw[name]
+            return Component(
+                name=name,
+                dir=root / c["dir"],
+                module=c["module"],
+                requirements=root / c["requirements"],
+                port=c.get("port"),
+                health=c.get("health"),
+            )
+
+        manifest = Manifest(
+            entry_port=int(entry["port"]),
+            entry_health=entry["health"],
+            default_service=entry["default_service"],
+            chaos_prefix=entry["chaos_prefix"],
+            common_dir=root / raw["common"]["dir"],
+            services=services,
+            gateway=component("gateway"),
+            agent=component("agent"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LabError(f"the manifest {path} is missing or has a bad field: {exc}") from None
+    if manifest.default_service not in services:
+        raise LabError(f"manifest: default_service {manifest.default_service!r} is not a service")
+    return manifest

@@ -1,0 +1,29 @@
+"""Model name -> driver class. Drivers live with their model under models/<x>/driver.py."""
+
+from __future__ import annotations
+
+import importlib
+
+from deploylab.core.driver import Driver, LabContext
+from deploylab.core.errors import LabError
+
+MODELS: dict[str, str] = {
+    "a": "models.a_shared_server.driver",
+    "b": "models.b_per_service_server.driver",
+    "c": "models.c_vm_vagrant.driver",
+    "d": "models.d_containers.driver",
+}
+
+
+def driver_class(model: str) -> type[Driver]:
+    if model not in MODELS:
+        raise LabError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
+    try:
+        module = importlib.import_module(MODELS[model])
+    except ModuleNotFoundError as exc:
+        raise LabError(f"model {model} is not built yet ({exc.name} is missing)") from None
+    return module.Driver
+
+
+def make_driver(model: str, ctx: LabContext) -> Driver:
+    return driver_class(model)(ctx)

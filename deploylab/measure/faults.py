@@ -1,0 +1,104 @@
+"""The fault timeline of a run: each fault fired on schedule, through the driver or the chaos middleware.
+
+Out-of-process kinds (kill, stop, start) go to `driver.fault` on every unit that hosts the fault's
+service (or on the one unit named); a redeploy goes once, to the first, and rolls out to every replica.
+In-process kinds go over HTTP to the service's chaos middleware (deploylab.measure.chaos), which works the same
+for every model. A `stop` with `until_s` is followed by a `start`; an in-process assault with `until_s`
+lasts `until_s - at_s` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from deploylab.core.driver import DRIVER_FAULTS, Deployment, Driver
+from deploylab.core.errors import LabError
+from deploylab.measure import chaos
+from deploylab.measure.scenarios import Fault
+
+OnEvent = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Action:
+    at_s: float
+    kind: str
+    fault: Fault
+    index: int = 0  # the fault's place in the scenario's timeline
+
+
+def plan(faults: tuple[Fault, ...]) -> list[Action]:
+    actions = [Action(f.at_s, f.kind, f, i) for i, f in enumerate(faults)]
+    actions += [Action(f.until_s, "start", f, i) for i, f in enumerate(faults) if f.kind == "stop" and f.until_s is not None]
+    return sorted(actions, key=lambda action: action.at_s)
+
+
+def targets(driver: Driver, fault: Fault) -> list[str]:
+    if fault.unit:
+        return [fault.unit]
+    units = [unit.name for unit in driver.units() if fault.service in unit.services]
+    if not units:
+        raise LabError(f"no unit of model {driver.name} hosts {fault.service!r}")
+    return units
+
+
+def fire(driver: Driver, deployment: Deployment, action: Action, chaos_prefix: str) -> dict[str, Any]:
+    """Carry out one action; returns what was done, for the event log."""
+    fault = action.fault
+    if action.kind in DRIVER_FAULTS:
+        units = targets(driver, fault)
+        if action.kind == "redeploy":  # one new version of the service, rolled out over all its replicas at once
+            units = units[:1]
+        for unit in units:
+            driver.fault(unit, action.kind, **fault.params)
+        return {"fault": action.kind, "via": "driver", "units": units, "service": fault.service}
+    params = dict(fault.params)
+    if fault.until_s is not None and action.kind != "crash":
+        params["duration_s"] = round(fault.until_s - fault.at_s, 2)
+    answer = chaos.inject(deployment.base_url, fault.service, action.kind, params, deployment.chaos_token, chaos_prefix)
+    return {"fault": action.kind, "via": "chaos", "service": fault.service, "params": params, "answer": answer}
+
+
+class Timeline(threading.Thread):
+    """Fires each action at t0 + at_s (wall clock); errors are logged as events, never raised."""
+
+    def __init__(
+        self, driver: Driver, deployment: Deployment, faults: tuple[Fault, ...], t0: float, on_event: OnEvent,
+        chaos_prefix: str = "/__chaos__",
+    ) -> None:
+        super().__init__(name="faults", daemon=True)
+        self.driver, self.deployment, self.t0, self.on_event = driver, deployment, t0, on_event
+        self.faults = faults
+        self.actions = plan(faults)
+        self.chaos_prefix = chaos_prefix
+        self._halt = threading.Event()
+        self.finished_at: float | None = None  # wall clock when the last action was carried out (or failed)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=30)
+
+    def active(self, now: float | None = None) -> str:
+        """A short label of the fault(s) in effect now, for the progress line."""
+        elapsed = (now or time.time()) - self.t0
+        live = [f"{f.kind} {f.target}" for f in self.faults if f.at_s <= elapsed < (f.until_s or f.at_s + 3)]
+        return ", ".join(live) or "-"
+
+    def run(self) -> None:
+        for action in self.actions:
+            if self._halt.wait(max(0.0, self.t0 + action.at_s - time.time())):
+                return
+            fired = round(time.time() - self.t0, 2)
+            try:
+                done = fire(self.driver, self.deployment, action, self.chaos_prefix)
+                # at_s: when the action was carried out, which for a redeploy is many seconds after it was fired
+                self.on_event("fault", {"at_s": round(time.time() - self.t0, 2), "fired_s": fired,
+                                        "index": action.index, **done})
+            except (LabError, OSError) as exc:
+                self.on_event("fault-failed", {"fault": action.kind, "target": action.fault.target, "error": str(exc),
+                                               "index": action.index})
+        self.finished_at = time.time()

@@ -1,0 +1,281 @@
+"""One measured run: up (if needed) -> seed -> warm-up -> Locust + sampler + fault timeline -> down -> report.
+
+`run_scenario` is the library entry (the comparison calls it per model); `deploylab run` wraps it.
+Locust runs as a subprocess pinned (taskset) to the cores the system under test does not use.
+Ctrl-C stops the load, takes down what this run started and still writes a report marked partial.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from deploylab.core import state
+from deploylab.core.driver import DRIVER_FAULTS, Deployment, Driver, LabContext
+from deploylab.core.errors import LabError
+from deploylab.measure import calibrate, machine
+from deploylab.measure.faults import Timeline
+from deploylab.measure.sampler import Sampler
+from deploylab.measure.scenarios import Scenario
+from deploylab.measure.seed import seed
+from deploylab.platform.probe import http_status
+from deploylab.platform.progress import Progress
+from deploylab.report import write_reports
+
+IDLE_S = 3.0  # idle readings before any load: the units' memory at rest
+GENERATOR_LIMIT = 85.0  # the load generator's CPU% beyond which its figures are suspect
+WARMUP_PATHS = ("/", "/students", "/grades", "/students/1", "/grades/G1")
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    out_dir: Path
+    summary: dict[str, Any]
+    partial: bool
+
+    @property
+    def generator_overloaded(self) -> bool:
+        return bool(self.summary.get("generator", {}).get("overloaded"))
+
+
+class EventLog:
+    """events.jsonl: faults, restarts seen, up/down, with wall-clock times. Thread-safe."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, kind: str, details: dict[str, Any] | None = None) -> None:
+        event = {"t": time.time(), "kind": kind, **(details or {})}
+        with self._lock:
+            self.events.append(event)
+            with self.path.open("a") as handle:
+                handle.write(json.dumps(event) + "\n")
+
+
+def new_run_id(model: str, scenario: str) -> str:
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{model}-{scenario}"
+
+
+def pinned(ctx: LabContext, enable: bool = True) -> LabContext:
+    """The system under test on the first half of the cores ("0" on two), unless already chosen or disabled."""
+    cores = os.cpu_count() or 1
+    if not enable or ctx.sut_cpus is not None or cores < 2:
+        return ctx
+    half = cores // 2
+    return replace(ctx, sut_cpus="0" if half == 1 else f"0-{half - 1}")
+
+
+def generator_cpus(sut_cpus: str | None) -> str | None:
+    """The cores left to the load generator, in taskset's list form; None when nothing is pinned."""
+    if not sut_cpus:
+        return None
+    taken: set[int] = set()
+    for part in sut_cpus.split(","):
+        low, _, high = part.partition("-")
+        taken.update(range(int(low), int(high or low) + 1))
+    rest = [str(cpu) for cpu in range(os.cpu_count() or 1) if cpu not in taken]
+    return ",".join(rest) or None
+
+
+def load_tail_s(scenario: Scenario) -> float | None:
+    """How long the load must go on after the last action of the timeline was carried out, when an action may
+    take long (a redeploy builds and rolls out): the time the scenario planned after its last fault. None when
+    every action is instant (in-process assaults) or the shape is not a steady one that can simply go on."""
+    if scenario.shape != "steady" or not any(f.kind in DRIVER_FAULTS for f in scenario.faults):
+        return None
+    return max(0.0, scenario.duration_s - max(f.until_s or f.at_s for f in scenario.faults))
+
+
+def locust_command(
+    ctx: LabContext, scenario: Scenario, base_url: str, out_dir: Path, run_time_s: float,
+) -> list[str]:
+    command = [
+        sys.executable, "-m", "locust", "-f", str(ctx.root / "loadtests" / "locustfile.py"),
+        "--headless", "--host", base_url,
+        "--users", str(scenario.users), "--spawn-rate", str(scenario.spawn_rate),
+        "--run-time", f"{max(1, round(run_time_s))}s",
+        "--shape", scenario.shape, "--think-scale", str(scenario.think_scale),
+        "--csv", str(out_dir / "locust"), "--csv-full-history",
+        "--request-log", str(out_dir / "requests.csv"),
+        "--only-summary", "--loglevel", "WARNING", "--logfile", str(out_dir / "locust.log"),
+    ]
+    cpus = generator_cpus(ctx.sut_cpus)
+    if cpus and shutil.which("taskset"):
+        command = ["taskset", "-c", cpus, *command]
+    return command
+
+
+def warm_up(base_url: str, seconds: float) -> int:
+    """Requests every endpoint group for a few seconds before measuring (caches, pools, lazy imports)."""
+    done, deadline = 0, time.monotonic() + seconds
+    with requests.Session() as session:
+        while time.monotonic() < deadline:
+            for path in WARMUP_PATHS:
+                try:
+                    session.get(base_url + path, timeout=5)
+                except requests.RequestException:
+                    time.sleep(0.2)
+                done += 1
+    return done
+
+
+def _existing_deployment(driver: Driver) -> Deployment | None:
+    """The deployment of this model already up, if any: the run uses it and leaves it up."""
+    ctx = driver.ctx
+    current = state.read_current(ctx.state_dir)
+    if current and current != driver.name:
+        raise LabError(f"model {current} is up and holds the entry port; `deploylab down` first")
+    if current != driver.name or http_status(ctx.base_url + ctx.manifest.entry_health) != 200:
+        return None
+    token = state.deployment_secrets(ctx.model_dir(driver.name)).get("chaos_token", "")
+    return Deployment(driver.name, ctx.base_url, driver.units(), token, ready_seconds=float("nan"))
+
+
+def run_scenario(
+    ctx: LabContext,
+    driver: Driver,
+    scenario: Scenario,
+    out_dir: Path,
+    *,
+    profile: str | None = None,
+    show_progress: bool = True,
+    keep_up: bool = False,
+    idle_s: float = IDLE_S,
+) -> RunResult:
+    """Run one scenario against one model and write its report into out_dir. `profile` is recorded only:
+    the scenario passed in is already shaped by it (deploylab.measure.scenarios.load)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    events = EventLog(out_dir / "events.jsonl")
+    meta: dict[str, Any] = {
+        "run_id": out_dir.name, "model": driver.name, "model_title": getattr(driver, "title", driver.name),
+        "scenario": scenario, "profile": profile or scenario.profile, "machine": machine.facts(),
+        "pinning": {"sut_cpus": ctx.sut_cpus, "generator_cpus": generator_cpus(ctx.sut_cpus)},
+        "started": time.time(),
+    }
+    brought_up, partial = False, False
+    sampler: Sampler | None = None
+    try:
+        deployment = _existing_deployment(driver)
+        if deployment is None:
+            events("up-start")
+            driver.build()
+            deployment = driver.up()
+            state.write_current(ctx.state_dir, driver.name)
+            brought_up = True
+            events("up-ready", {"ready_seconds": deployment.ready_seconds})
+        else:
+            events("reused", {"base_url": deployment.base_url})
+        meta["deployment"] = {
+            "base_url": deployment.base_url, "ready_seconds": deployment.ready_seconds, "brought_up": brought_up,
+            "units": [{"name": u.name, "kind": u.kind, "services": list(u.services)} for u in deployment.units],
+        }
+        seeded = seed(deployment.base_url)
+        events("seeded", {"students_created": seeded.students_created, "grades_created": seeded.grades_created})
+        sampler = Sampler(driver, out_dir / "samples.jsonl", events)
+        sampler.start()
+        meta["idle"] = (time.time(), time.time() + idle_s)
+        time.sleep(idle_s)
+        events("warmup", {"requests": warm_up(deployment.base_url, scenario.warmup_s)})
+        capacity = scenario.shape == "step"
+        if capacity:  # the host's speed just before and just after: throughput is measured against it
+            meta["host_speed"] = {"before": calibrate.host_speed(ctx.sut_cpus, 0.5), "unit": calibrate.UNIT}
+        partial = _load(ctx, driver, deployment, scenario, out_dir, events, sampler, meta, show_progress)
+        if capacity:
+            meta["host_speed"]["after"] = calibrate.host_speed(ctx.sut_cpus, 0.5)
+    except KeyboardInterrupt:
+        partial = True
+        events("interrupted")
+    finally:
+        timeline = meta.pop("_timeline", None)
+        try:
+            for part in (timeline, sampler):
+                if part is not None:
+                    part.stop()
+        finally:
+            if brought_up and not keep_up:
+                events("down")
+                driver.down()
+                state.clear_current(ctx.state_dir, driver.name)
+    meta["ended"] = time.time()
+    meta["partial"] = partial
+    summary = write_reports(out_dir, meta, events.events, sampler.taken() if sampler else [], GENERATOR_LIMIT)
+    return RunResult(out_dir.name, out_dir, summary, partial)
+
+
+def _ended(process: subprocess.Popen[bytes], timeout_s: float) -> bool:
+    """Waits up to timeout_s for the process; True once it has exited (no second lost after it did)."""
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT, as Ctrl-C would: Locust writes its CSVs and summary (SIGTERM kills it before it does)."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _load(
+    ctx: LabContext, driver: Driver, deployment: Deployment, scenario: Scenario, out_dir: Path,
+    events: EventLog, sampler: Sampler, meta: dict[str, Any], show_progress: bool,
+) -> bool:
+    """Locust for the scenario's duration with the fault timeline beside it. True when interrupted.
+
+    A timeline with a slow action (a redeploy) keeps the load going until the action was carried out and the
+    scenario's after-time has passed, up to the deployment's up timeout: a redeploy measured after the load
+    ended would show nothing."""
+    tail = load_tail_s(scenario)
+    run_time = scenario.duration_s + (ctx.up_timeout if tail is not None else 0.0)
+    command = locust_command(ctx, scenario, deployment.base_url, out_dir, run_time)
+    meta["locust_command"] = command
+    t0 = time.time()
+    process = subprocess.Popen(command, cwd=ctx.root, stdout=subprocess.DEVNULL,
+                               stderr=(out_dir / "locust.stderr").open("w"), start_new_session=True)
+    meta["load"] = (t0, t0 + scenario.duration_s)
+    events("load-start", {"pid": process.pid, "users": scenario.users, "shape": scenario.shape})
+    sampler.watch_generator(process.pid)
+    timeline = Timeline(driver, deployment, scenario.faults, t0, events, ctx.manifest.chaos_prefix)
+    meta["_timeline"] = timeline
+    timeline.start()
+    progress = Progress(out_dir / "locust_stats_history.csv", t0, scenario.duration_s, timeline.active,
+                        enabled=show_progress)
+    planned_end = t0 + scenario.duration_s
+    try:
+        while not _ended(process, 0.25):
+            progress.show()
+            done = timeline.finished_at
+            if tail is not None and done is not None and time.time() >= max(planned_end, done + tail):
+                _stop(process)
+    except KeyboardInterrupt:
+        _stop(process)
+        events("interrupted")
+        return True
+    finally:
+        progress.done()
+        sampler.watch_generator(None)
+    meta["load"] = (t0, min(time.time(), t0 + run_time))
+    events("load-end", {"exit_code": process.returncode})
+    if process.returncode not in (0, 1):  # 1: some requests failed, which a fault run expects
+        raise LabError(f"locust exited with {process.returncode}; see {out_dir / 'locust.log'}")
+    return False

@@ -1,0 +1,151 @@
+"""Run scenarios, read from loadtests/scenarios.toml: a load shape, a duration and a fault timeline."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from deploylab.core.errors import LabError, UsageError
+
+SCENARIOS_PATH = Path(__file__).resolve().parents[2] / "loadtests" / "scenarios.toml"
+
+
+@dataclass(frozen=True)
+class Fault:
+    at_s: float
+    kind: str
+    service: str = ""
+    unit: str = ""
+    params: dict[str, float] = field(default_factory=dict)
+    until_s: float | None = None
+    name: str = ""  # in a chained run, the single-fault scenario this fault stands for (its figures go there)
+
+    @property
+    def target(self) -> str:
+        return self.unit or self.service
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    rate_points: float = 0.01
+    p95_ratio: float = 2.0
+    p95_floor_ms: float = 25.0
+    recover_bins: int = 3
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    shape: str
+    duration_s: float
+    users: int
+    spawn_rate: float
+    warmup_s: float
+    window_s: float
+    faults: tuple[Fault, ...] = ()
+    think_scale: float = 1.0  # users' think time x this; 0 = closed loop, each user sends as soon as answered
+    slo_p95_ms: float = 500.0
+    slo_error_rate: float = 0.01
+    thresholds: Thresholds = Thresholds()
+    profile: str = "full"
+    steady_s: float = 0.0  # a chained run's lead with no fault: its stretch stands for the steady scenario
+
+    def rescaled(self, duration_s: float) -> Scenario:
+        """The same scenario over another duration: every time in the timeline moves in proportion."""
+        k = duration_s / self.duration_s
+        faults = tuple(
+            replace(f, at_s=f.at_s * k, until_s=None if f.until_s is None else f.until_s * k) for f in self.faults
+        )
+        return replace(self, duration_s=duration_s, window_s=self.window_s * k, faults=faults, steady_s=self.steady_s * k)
+
+
+def chained(name: str, parts: list[Scenario]) -> Scenario:
+    """One run for several single-fault scenarios of the same load: the first one's baseline, then each part's
+    fault and the time after it, one after another. Each fault keeps its part's name, under which the
+    comparison reports it; every fault is judged against the baseline before the first (report/summary.py).
+    A first part with no fault (steady) leads the run: its stretch is reported as that scenario and is the
+    faults' baseline, in place of the first part's own time before its fault."""
+    lead = parts[0] if parts and not parts[0].faults else None
+    faulted = parts[1:] if lead else parts
+    if not faulted:
+        raise LabError(f"cannot chain {name!r}: no part has a fault")
+    first = faulted[0]
+    for part in parts:
+        if (part is not lead and len(part.faults) != 1) or (part.shape, part.users, part.think_scale) != (
+                first.shape, first.users, first.think_scale):
+            raise LabError(f"cannot chain {part.name!r} into {name!r}: parts need one fault each and the same load")
+    steady_s = lead.duration_s if lead else 0.0
+    faults, clock = [], steady_s or first.faults[0].at_s  # a lead is the baseline: the first fault follows it
+    for part in faulted:
+        fault = part.faults[0]
+        shift = clock - fault.at_s
+        faults.append(replace(fault, name=part.name, at_s=clock,
+                              until_s=None if fault.until_s is None else fault.until_s + shift))
+        clock += part.duration_s - fault.at_s
+    description = "One run through " + ", ".join(p.name for p in parts) + ", one after another."
+    return replace(first, name=name, description=description, duration_s=clock, faults=tuple(faults),
+                   steady_s=steady_s)
+
+
+def load_all(path: Path = SCENARIOS_PATH) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LabError(f"cannot read scenarios from {path}: {exc}") from None
+    return raw, raw.get("scenarios", {})
+
+
+def names(path: Path = SCENARIOS_PATH) -> list[str]:
+    return list(load_all(path)[1])
+
+
+def load(
+    name: str,
+    *,
+    profile: str = "full",
+    duration_s: float | None = None,
+    users: int | None = None,
+    path: Path = SCENARIOS_PATH,
+) -> Scenario:
+    raw, scenarios = load_all(path)
+    if name not in scenarios:
+        raise UsageError(f"unknown scenario {name!r}: choose one of {', '.join(scenarios)}")
+    profiles = raw.get("profiles", {})
+    if profile not in profiles:
+        raise UsageError(f"unknown profile {profile!r}: choose one of {', '.join(profiles)}")
+    spec = {**raw.get("defaults", {}), **scenarios[name]}
+    slo, thresholds = raw.get("slo", {}), raw.get("thresholds", {})
+    try:
+        scenario = Scenario(
+            name=name,
+            description=spec.get("description", ""),
+            shape=spec["shape"],
+            duration_s=float(spec["duration_s"]),
+            users=int(spec["users"]),
+            spawn_rate=float(spec["spawn_rate"]),
+            warmup_s=float(spec["warmup_s"]),
+            window_s=float(spec["window_s"]),
+            faults=tuple(Fault(**fault) for fault in spec.get("faults", [])),
+            think_scale=float(spec.get("think_scale", 1.0)),
+            slo_p95_ms=float(slo.get("p95_ms", 500)),
+            slo_error_rate=float(slo.get("error_rate", 0.01)),
+            thresholds=Thresholds(**thresholds),
+            profile=profile,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LabError(f"scenario {name!r} in {path.name} is malformed: {exc}") from None
+    chosen = profiles[profile]
+    if "duration_s" in chosen:
+        scenario = scenario.rescaled(float(chosen["duration_s"]))
+    if "users" in chosen:
+        scenario = replace(scenario, users=min(scenario.users, int(chosen["users"])))
+    if "warmup_s" in chosen:
+        scenario = replace(scenario, warmup_s=float(chosen["warmup_s"]))
+    if duration_s is not None:
+        scenario = scenario.rescaled(duration_s)
+    if users is not None:
+        scenario = replace(scenario, users=users)
+    return scenario

@@ -1,0 +1,138 @@
+"""What models A and B share: units are local processes, started from venvs under .lab/, stopped by group.
+
+A subclass says which ports it binds, how it starts its units and where each unit answers
+readiness; this class does the rest of `up` and `down` the same way for both.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from abc import abstractmethod
+from pathlib import Path
+from typing import Any
+
+from deploylab.core import state
+from deploylab.core.driver import Deployment, Driver, Unit
+from deploylab.core.errors import LabError
+from deploylab.platform import procs
+from deploylab.platform.ports import require_free
+from deploylab.platform.probe import wait_until_ready
+
+# Besides every unit's own readiness, `up` waits until these answer 200 through the entry address.
+CONTRACT_ROUTES = {"students": "/students", "grades": "/grades", "web": "/"}
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class ProcessDriver(Driver):
+    @property
+    def model_dir(self) -> Path:
+        return self.ctx.model_dir(self.name)
+
+    def log_path(self, unit: str) -> Path:
+        return self.model_dir / "logs" / f"{unit}.log"
+
+    def data_dir(self, service: str) -> Path:
+        path = self.model_dir / "data" / service
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def placeholders(self, service: str, secrets: dict[str, str], urls: dict[str, str]) -> dict[str, str]:
+        return {
+            "data_dir": str(self.data_dir(service)),
+            "chaos_token": secrets["chaos_token"],
+            "secret_key": secrets["secret_key"],
+            **{f"{name}_url": url for name, url in urls.items()},
+        }
+
+    def state(self) -> dict[str, Any] | None:
+        return state.read_state(self.model_dir)
+
+    @abstractmethod
+    def ports(self) -> list[int]:
+        """Every port this model binds."""
+
+    @abstractmethod
+    def start_units(self, secrets: dict[str, str]) -> dict[str, Any]:
+        """Start every unit; returns what down() needs to stop them ("pgids") and anything else to record."""
+
+    @abstractmethod
+    def readiness(self) -> dict[str, str]:
+        """{unit: url} that answers 200 when the unit is ready."""
+
+    @abstractmethod
+    def unit_pid(self, unit: str) -> int | None:
+        """The pid of a unit's main process now, or None when it is not running."""
+
+    def unit_of(self, service: str) -> str:
+        """The unit that hosts a service."""
+        return next(u.name for u in self.units() if service in u.services)
+
+    def unit_states(self) -> list[dict[str, Any]]:
+        rows = []
+        for unit in self.units():
+            pid = self.unit_pid(unit.name)
+            running = procs.alive(pid)
+            rows.append({"unit": unit.name, "kind": unit.kind, "services": list(unit.services), "pid": pid if running else None, "state": "running" if running else "down"})
+        return rows
+
+    def up(self) -> Deployment:
+        started = time.monotonic()
+        self.build()
+        require_free(self.ports())
+        secrets = state.deployment_secrets(self.model_dir, fresh=True)
+        progress(f"model {self.name}: starting {', '.join(u.name for u in self.units())}")
+        recorded: dict[str, Any] = {"model": self.name, "base_url": self.ctx.base_url, "ports": self.ports(), "started": time.time()}
+        state.write_state(self.model_dir, recorded)  # before anything runs, so a crash here is still cleaned up by down
+        try:
+            recorded.update(self.start_units(secrets))
+            state.write_state(self.model_dir, recorded)
+            self.wait_ready(started)
+        except BaseException:
+            self.down()
+            raise
+        recorded["ready_seconds"] = round(time.monotonic() - started, 3)
+        state.write_state(self.model_dir, recorded)
+        return Deployment(self.name, self.ctx.base_url, self.units(), secrets["chaos_token"], recorded["ready_seconds"], {"ports": self.ports()})
+
+    def wait_ready(self, started: float) -> None:
+        """Each unit's readiness, then the contract routes through the entry address; on failure show the unit's log."""
+        remaining = lambda: max(1.0, self.ctx.up_timeout - (time.monotonic() - started))  # noqa: E731
+        running = lambda unit: procs.alive(self.unit_pid(unit))  # noqa: E731
+        failed = wait_until_ready(self.readiness(), remaining(), still_running=running)
+        if failed is None:
+            routes = {self.unit_of(service): self.ctx.base_url + path for service, path in CONTRACT_ROUTES.items()}
+            failed = wait_until_ready(routes, remaining(), still_running=running)
+        if failed is not None:
+            how = "exited" if not running(failed) else f"did not answer within {self.ctx.up_timeout:.0f} s"
+            progress(f"--- last lines of {self.log_path(failed)}:\n{procs.log_tail(self.log_path(failed))}\n---")
+            raise LabError(f"model {self.name}: unit {failed} {how}; everything was stopped (log: {self.log_path(failed)})")
+        progress(f"model {self.name}: ready in {time.monotonic() - started:.1f} s")
+
+    def down(self) -> None:
+        recorded = self.state() or {}
+        for pgid in self.pgids(recorded):
+            procs.stop_group(pgid)
+        taken = procs.wait_ports_free(recorded.get("ports", []))
+        state.clear_state(self.model_dir)
+        if taken:
+            raise LabError(f"model {self.name} is stopped but something still listens on {', '.join(map(str, taken))}")
+
+    def pgids(self, recorded: dict[str, Any]) -> list[int]:
+        """Process groups to stop, in order."""
+        return list(recorded.get("pgids", []))
+
+    def require_up(self) -> dict[str, Any]:
+        recorded = self.state()
+        if not recorded:
+            raise LabError(f"model {self.name} is not up")
+        return recorded
+
+    def check_unit(self, unit: str) -> Unit:
+        for known in self.units():
+            if known.name == unit:
+                return known
+        raise LabError(f"model {self.name} has no unit {unit!r}: its units are {', '.join(u.name for u in self.units())}")
