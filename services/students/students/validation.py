@@ -1,13 +1,14 @@
 """Reading and checking a student body, JSON or form-encoded (the chapter's front end posts forms).
 
 Fields: `name` required, 1-80 characters after trimming; `grade` optional, up to 20 characters,
-and an empty grade is stored as null ("no grade yet"). `id` and any other field are ignored:
-the server alone assigns ids.
+and an empty grade is stored as null ("no grade yet"). Neither may hold control characters or lone
+surrogates. `id` and any other field are ignored: the server alone assigns ids.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from flask import request
@@ -28,7 +29,7 @@ def read_body() -> dict[str, Any]:
             return {}
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep, still under 64 KiB
             raise ApiError(400, "malformed JSON body") from None
         if not isinstance(data, dict):
             raise ApiError(400, "the JSON body must be an object")
@@ -38,6 +39,16 @@ def read_body() -> dict[str, Any]:
     raise ApiError(400, f"unsupported content type {request.mimetype!r}: send JSON or form fields")
 
 
+# Cc: C0 and C1 controls and DEL (NUL, newlines, escapes), which no name or grade id holds and which
+# would reach HTML, logs and the other services; Cs: a lone surrogate, which JSON's \ud800 escape can
+# carry but UTF-8, and so SQLite, cannot encode.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cs"})
+
+
+def _has_unsafe_characters(value: str) -> bool:
+    return any(unicodedata.category(char) in _UNSAFE_CATEGORIES for char in value)
+
+
 def _text(value: Any, limit: int) -> tuple[str | None, list[str]]:
     """A trimmed string (None stays None) and what is wrong with it."""
     if value is None:
@@ -45,6 +56,8 @@ def _text(value: Any, limit: int) -> tuple[str | None, list[str]]:
     if not isinstance(value, str):
         return None, ["must be a string"]
     value = value.strip()
+    if _has_unsafe_characters(value):
+        return None, ["must not contain control characters or lone surrogates"]
     return value, [f"must be at most {limit} characters"] if len(value) > limit else []
 
 

@@ -149,3 +149,56 @@ def test_unexpected_errors_are_json_500_without_a_traceback(tmp_path):
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert response.get_json() == {"error": "internal server error"}
+
+
+UNSAFE_TEXT = ["\ud800", "Ada\udfffLovelace", "Ada\x00", "Ada\x1b[31m", "Ada\nLovelace", "Ada\x7f", "Ada\x85Lovelace"]
+
+
+@pytest.mark.parametrize("field", ["name", "grade"])
+@pytest.mark.parametrize("text", UNSAFE_TEXT)
+def test_control_characters_and_lone_surrogates_are_400_on_create(client, field, text):
+    response = client.post("/students", json={"name": "Ada", "grade": "G1", field: text})
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == {field: ["must not contain control characters or lone surrogates"]}
+    assert client.get("/students").get_json() == []
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+@pytest.mark.parametrize("field", ["name", "grade"])
+@pytest.mark.parametrize("text", UNSAFE_TEXT)
+def test_control_characters_and_lone_surrogates_are_400_on_update(client, make_student, method, field, text):
+    student = make_student()
+    response = getattr(client, method)(f"/students/{student['id']}", json={field: text})
+    assert response.status_code == 400
+    assert field in response.get_json()["fields"]
+    assert client.get(f"/students/{student['id']}").get_json() == student
+
+
+@pytest.mark.parametrize("encoded", ["Ada%00", "A%01da", "Ada%0D%0ALovelace", "A%C2%85da"])
+def test_control_characters_in_form_bodies_are_400(client, make_student, encoded):
+    form = "application/x-www-form-urlencoded"
+    response = client.post("/students", data=f"name={encoded}&grade=G1", content_type=form)
+    assert (response.status_code, list(response.get_json()["fields"])) == (400, ["name"])
+    student = make_student()
+    response = client.put(f"/students/{student['id']}", data=f"grade=G{encoded}", content_type=form)
+    assert (response.status_code, list(response.get_json()["fields"])) == (400, ["grade"])
+    assert client.get(f"/students/{student['id']}").get_json() == student
+
+
+def test_invalid_utf8_in_a_form_body_is_kept_escaped_not_a_500(client):
+    # Werkzeug leaves undecodable percent-escapes as they were, so no surrogate reaches SQLite.
+    response = client.post("/students", data="name=%ED%A0%80", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 201
+    assert response.get_json()["name"] == "%ED%A0%80"
+
+
+def test_printable_unicode_and_inner_spaces_are_kept(client):
+    response = client.post("/students", json={"name": "Zoë  O'Brien-Łukasz 李", "grade": "G1"})
+    assert response.status_code == 201
+    assert response.get_json()["name"] == "Zoë  O'Brien-Łukasz 李"
+
+
+def test_json_nested_too_deep_to_parse_is_400_not_500(client):
+    response = client.post("/students", data="[" * 50_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "malformed JSON body"
