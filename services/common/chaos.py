@@ -1,10 +1,11 @@
 """Fault injection as one WSGI middleware, modelled on Chaos Monkey for Spring Boot's assaults.
 
 Standard library only: Students, Grades and Web all wrap their WSGI app in it. With no token it
-is a pure pass-through (the /__chaos__ routes do not exist). With a token:
+is a pure pass-through (the /__chaos__ routes do not exist). With a token, every control route
+needs it in the X-Chaos-Token header (403 without it):
 
     GET  /__chaos__          the active assaults: kind, params, seconds left
-    POST /__chaos__/<kind>   header X-Chaos-Token, JSON body of params; 202 with what was activated
+    POST /__chaos__/<kind>   JSON body of params; 202 with what was activated
 
 Kinds: latency, errors, cpu, leak, crash, reset. Every assault is bounded in time and size.
 Health paths are exempt from latency and errors so that a model's readiness stays observable;
@@ -239,6 +240,10 @@ class ChaosMiddleware:
     # -- the control routes ---------------------------------------------------------------------
 
     def _control(self, environ: dict, start_response: StartResponse, path: str) -> Iterable[bytes]:
+        # The listing needs the token as much as the assaults do: which faults are on, and for how much
+        # longer, tells a caller when the service is weakest.
+        if not self._authorised(environ):
+            return self._json(start_response, "403 Forbidden", {"error": "missing or wrong X-Chaos-Token"})
         method = environ.get("REQUEST_METHOD", "GET")
         kind = path[len(PREFIX) :].strip("/")
         if not kind:
@@ -251,8 +256,6 @@ class ChaosMiddleware:
             return self._json(start_response, "404 Not Found", {"error": "not found"})
         if method != "POST":
             return self._json(start_response, "405 Method Not Allowed", {"error": "method not allowed"}, allow="POST")
-        if not hmac.compare_digest(environ.get("HTTP_X_CHAOS_TOKEN", "").encode(), self.token.encode()):
-            return self._json(start_response, "403 Forbidden", {"error": "missing or wrong X-Chaos-Token"})
         if kind not in SPECS:
             return self._json(
                 start_response, "400 Bad Request", {"error": f"unknown kind {kind!r}", "kinds": list(SPECS)}
@@ -269,6 +272,9 @@ class ChaosMiddleware:
         status = "200 OK" if kind == "reset" else "202 Accepted"
         body = self._json(start_response, status, activated)
         return _ThenCall(body, lambda: self._arm_crash(params)) if kind == "crash" else body
+
+    def _authorised(self, environ: dict) -> bool:
+        return hmac.compare_digest(environ.get("HTTP_X_CHAOS_TOKEN", "").encode(), self.token.encode())
 
     @staticmethod
     def _json(

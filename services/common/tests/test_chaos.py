@@ -69,7 +69,7 @@ def test_without_a_token_it_is_a_pure_pass_through():
 
 
 def test_listing_is_empty_at_first_and_other_paths_reach_the_app(mw):
-    status, _, data = call(mw, "GET", "/__chaos__")
+    status, _, data = call(mw, "GET", "/__chaos__", token=TOKEN)
     assert status == 200
     assert json.loads(data) == {"service": "students", "active": []}
     assert call(mw, "GET", "/students")[2] == b"inner /students"
@@ -80,6 +80,15 @@ def test_a_missing_or_wrong_token_is_forbidden(mw, token):
     status, body = post(mw, "latency", {"ms": 10}, token=token)
     assert status == 403
     assert mw.active() == []
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong", TOKEN + "x"])
+@pytest.mark.parametrize(("method", "path"), [("GET", "/__chaos__"), ("HEAD", "/__chaos__"), ("GET", "/__chaos__/")])
+def test_the_listing_needs_the_token_too(mw, token, method, path):
+    assert post(mw, "latency", {"ms": 10, "duration_s": 30})[0] == 202
+    status, headers, data = call(mw, method, path, token=token)
+    assert status == 403 and headers["Content-Type"] == "application/json"
+    assert b"latency" not in data  # nothing of what is active leaks
 
 
 @pytest.mark.parametrize(
@@ -113,8 +122,8 @@ def test_bad_json_bodies_are_400(mw, raw):
 def test_unknown_kinds_oversized_bodies_wrong_methods_and_paths(mw):
     assert post(mw, "meteor")[0] == 400
     assert call(mw, "POST", "/__chaos__/latency", b" " * (MAX_BODY + 1), TOKEN)[0] == 413
-    assert call(mw, "GET", "/__chaos__/latency")[0] == 405
-    assert call(mw, "DELETE", "/__chaos__")[0] == 405
+    assert call(mw, "GET", "/__chaos__/latency", token=TOKEN)[0] == 405
+    assert call(mw, "DELETE", "/__chaos__", token=TOKEN)[0] == 405
     assert call(mw, "POST", "/__chaos__/latency/x", {}, TOKEN)[0] == 404
 
 
