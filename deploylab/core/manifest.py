@@ -25,8 +25,10 @@ class Service:
     prefixes: tuple[str, ...]
     health: str
     ready: str
+    probe: str  # a path through the entry address that answers 200 once the service serves its routes
     requirements: Path
     env: Mapping[str, str] = field(default_factory=dict)
+    allowed_hosts_env: str = ""  # the variable holding its Host allow-list, which a model extends
 
     def render_env(self, values: Mapping[str, str]) -> dict[str, str]:
         """The service's environment with this deployment's placeholders filled in."""
@@ -54,6 +56,7 @@ class Manifest:
     entry_health: str
     default_service: str
     chaos_prefix: str
+    max_body: int  # bytes: every server's request body limit
     common_dir: Path
     services: Mapping[str, Service]
     gateway: Component
@@ -86,8 +89,10 @@ def load(path: Path = MANIFEST_PATH, root: Path = REPO_ROOT) -> Manifest:
                 prefixes=tuple(s.get("prefixes", ())),
                 health=s["health"],
                 ready=s["ready"],
+                probe=s["probe"],
                 requirements=root / s["requirements"],
                 env=dict(s.get("env", {})),
+                allowed_hosts_env=s.get("allowed_hosts_env", ""),
             )
             for name, s in raw["services"].items()
         }
@@ -109,6 +114,7 @@ def load(path: Path = MANIFEST_PATH, root: Path = REPO_ROOT) -> Manifest:
             entry_health=entry["health"],
             default_service=entry["default_service"],
             chaos_prefix=entry["chaos_prefix"],
+            max_body=int(entry["max_body"]),
             common_dir=root / raw["common"]["dir"],
             services=services,
             gateway=component("gateway"),

@@ -26,11 +26,25 @@ def read_state(model_dir: Path) -> dict[str, Any] | None:
         return None  # a half-written file from a crash is as good as none: `down` cleans up by other means
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a file that may hold a deployment's secrets: 0600 whatever the umask or an older file's mode, and
+    atomic (a reader sees the old content or the new one, never half)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # O_CREAT's mode applies only to a file it creates
+        handle.write(text)
+    tmp.replace(path)
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> None:
+    """KEY=value lines, private."""
+    write_private(path, "".join(f"{key}={value}\n" for key, value in values.items()))
+
+
 def write_state(model_dir: Path, state: dict[str, Any]) -> None:
-    model_dir.mkdir(parents=True, exist_ok=True)
-    tmp = model_dir / "state.json.tmp"
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
-    tmp.replace(model_dir / "state.json")  # atomic: a reader sees the old state or the new one
+    write_private(model_dir / "state.json", json.dumps(state, indent=2, sort_keys=True))  # C's holds tokens
 
 
 def clear_state(model_dir: Path) -> None:
@@ -45,10 +59,7 @@ def deployment_secrets(model_dir: Path, *, fresh: bool = False) -> dict[str, str
         if all(values.get(name) for name in SECRET_NAMES):
             return values
     values = {name: secrets.token_urlsafe(32) for name in SECRET_NAMES}
-    model_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.writelines(f"{name}={value}\n" for name, value in values.items())
+    write_env_file(path, values)
     return values
 
 

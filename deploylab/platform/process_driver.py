@@ -6,25 +6,18 @@ readiness; this class does the rest of `up` and `down` the same way for both.
 
 from __future__ import annotations
 
-import sys
 import time
 from abc import abstractmethod
 from pathlib import Path
 from typing import Any
 
-from deploylab.core import state
+from deploylab.core import state, wiring
 from deploylab.core.driver import Deployment, Driver, Unit
 from deploylab.core.errors import LabError
 from deploylab.platform import procs
 from deploylab.platform.ports import require_free
 from deploylab.platform.probe import wait_until_ready
-
-# Besides every unit's own readiness, `up` waits until these answer 200 through the entry address.
-CONTRACT_ROUTES = {"students": "/students", "grades": "/grades", "web": "/"}
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+from deploylab.platform.progress import progress
 
 
 class ProcessDriver(Driver):
@@ -41,12 +34,7 @@ class ProcessDriver(Driver):
         return path
 
     def placeholders(self, service: str, secrets: dict[str, str], urls: dict[str, str]) -> dict[str, str]:
-        return {
-            "data_dir": str(self.data_dir(service)),
-            "chaos_token": secrets["chaos_token"],
-            "secret_key": secrets["secret_key"],
-            **{f"{name}_url": url for name, url in urls.items()},
-        }
+        return wiring.placeholders(str(self.data_dir(service)), secrets, urls)
 
     def state(self) -> dict[str, Any] | None:
         return state.read_state(self.model_dir)
@@ -84,7 +72,7 @@ class ProcessDriver(Driver):
         self.build()
         require_free(self.ports())
         secrets = state.deployment_secrets(self.model_dir, fresh=True)
-        progress(f"model {self.name}: starting {', '.join(u.name for u in self.units())}")
+        progress(f"starting {', '.join(u.name for u in self.units())}", self.name)
         recorded: dict[str, Any] = {"model": self.name, "base_url": self.ctx.base_url, "ports": self.ports(), "started": time.time()}
         state.write_state(self.model_dir, recorded)  # before anything runs, so a crash here is still cleaned up by down
         try:
@@ -103,14 +91,15 @@ class ProcessDriver(Driver):
         remaining = lambda: max(1.0, self.ctx.up_timeout - (time.monotonic() - started))  # noqa: E731
         running = lambda unit: procs.alive(self.unit_pid(unit))  # noqa: E731
         failed = wait_until_ready(self.readiness(), remaining(), still_running=running)
-        if failed is None:
-            routes = {self.unit_of(service): self.ctx.base_url + path for service, path in CONTRACT_ROUTES.items()}
+        if failed is None:  # then every service's routes through the entry address, named by the unit hosting it
+            probes = wiring.entry_probes(self.ctx.manifest, self.ctx.base_url)
+            routes = {self.unit_of(name): url for name, url in probes.items() if name in self.ctx.manifest.services}
             failed = wait_until_ready(routes, remaining(), still_running=running)
         if failed is not None:
             how = "exited" if not running(failed) else f"did not answer within {self.ctx.up_timeout:.0f} s"
             progress(f"--- last lines of {self.log_path(failed)}:\n{procs.log_tail(self.log_path(failed))}\n---")
             raise LabError(f"model {self.name}: unit {failed} {how}; everything was stopped (log: {self.log_path(failed)})")
-        progress(f"model {self.name}: ready in {time.monotonic() - started:.1f} s")
+        progress(f"ready in {time.monotonic() - started:.1f} s", self.name)
 
     def down(self) -> None:
         recorded = self.state() or {}

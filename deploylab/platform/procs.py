@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psutil
 
+from deploylab.core import wiring
 from deploylab.core.manifest import Manifest, Service
 from deploylab.platform.ports import port_in_use
 
@@ -39,7 +40,7 @@ def python_path(manifest: Manifest, dirs: Iterable[Path]) -> str:
 
 def service_env(manifest: Manifest, service: Service, values: Mapping[str, str]) -> dict[str, str]:
     """A service's rendered manifest env, with its own folder and the common one importable."""
-    env = service.render_env(values)
+    env = wiring.service_env(service, values)
     env["PYTHONPATH"] = python_path(manifest, [service.dir])
     return env
 

@@ -1,4 +1,5 @@
-"""One refreshed line on stderr during long work: elapsed / remaining, req/s, error %, active fault."""
+"""What long work tells the user on stderr: one line per step (`progress`), and during a measured run one
+refreshed line (`Progress`): elapsed / remaining, req/s, error %, active fault."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
+
+
+def progress(message: str, model: str = "") -> None:
+    """One line on stderr, flushed at once; prefixed with the model it is about."""
+    print(f"model {model}: {message}" if model else message, file=sys.stderr, flush=True)
 
 
 def latest_rates(history: Path) -> tuple[float, float] | None:

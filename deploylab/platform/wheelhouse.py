@@ -1,4 +1,4 @@
-"""Host-built wheelhouses: one folder of wheels per requirements file.
+"""What ships into a machine or an image: host-built wheelhouses, and a folder's source files.
 
 Builds inside containers (model D) and fresh VMs (model C) cannot reach the package index, but the
 host can, with its own pip configuration. So wheels are made here once and installed there with
@@ -12,11 +12,23 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from deploylab.core.errors import LabError
 
 STAMP = ".stamp"
+# Never shipped: tests, caches and databases left by running a service from the checkout.
+SKIP_DIRS = frozenset({"tests", "__pycache__", ".pytest_cache", "node_modules"})
+SKIP_SUFFIXES = (".pyc", ".sqlite3", ".sqlite3-journal", ".sqlite3-wal", ".sqlite3-shm")
+
+
+def source_files(root: Path, folder: Path) -> Iterator[tuple[str, Path]]:
+    """(path relative to root, file) for every file of folder that ships, in a stable order."""
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(root)
+        if path.is_file() and not SKIP_DIRS & set(rel.parts) and not path.name.endswith(SKIP_SUFFIXES):
+            yield rel.as_posix(), path
 
 
 def stamp_of(requirements: Path, python: str) -> str:

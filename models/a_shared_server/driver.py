@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from deploylab.core import state
+from deploylab.core import state, wiring
 from deploylab.core.driver import DRIVER_FAULTS, Sample, Unit
 from deploylab.core.errors import LabError
 from deploylab.platform import deps, procs, venvs
-from deploylab.platform.process_driver import ProcessDriver, progress
+from deploylab.platform.process_driver import ProcessDriver
+from deploylab.platform.progress import progress
 from deploylab.platform.psutil_sampler import read_tree
 
 HOST_DIR = Path(__file__).resolve().parent
@@ -52,7 +53,7 @@ class Driver(ProcessDriver):
         urls = {name: self.ctx.base_url for name in manifest.services}
         merged: dict[str, str] = {}
         for service in manifest.services.values():
-            for key, value in service.render_env(self.placeholders(service.name, secrets, urls)).items():
+            for key, value in wiring.service_env(service, self.placeholders(service.name, secrets, urls)).items():
                 if merged.get(key, value) != value:
                     raise LabError(f"model A: services disagree on the environment variable {key}; one process cannot give both")
                 merged[key] = value
@@ -69,17 +70,20 @@ class Driver(ProcessDriver):
             }
         )
 
-    def launch(self) -> int:
-        secrets = state.deployment_secrets(self.model_dir)
-        argv = [
+    def launch_argv(self) -> list[str]:
+        return [
             str(self.venv() / "bin" / "waitress-serve"),
-            "--host=127.0.0.1",
-            f"--port={self.ctx.entry_port}",
+            f"--listen=127.0.0.1:{self.ctx.entry_port}",
+            f"--max-request-body-size={self.ctx.manifest.max_body}",
             f"--threads={THREADS}",
             "--call",
             "host:make_app",
         ]
-        return procs.start(argv, self.environment(secrets), self.log_path(UNIT), cwd=HOST_DIR, cpus=self.ctx.sut_cpus)
+
+    def launch(self) -> int:
+        secrets = state.deployment_secrets(self.model_dir)
+        return procs.start(self.launch_argv(), self.environment(secrets), self.log_path(UNIT), cwd=HOST_DIR,
+                           cpus=self.ctx.sut_cpus)
 
     def start_units(self, secrets: dict[str, str]) -> dict[str, Any]:
         pid = self.launch()
@@ -111,7 +115,7 @@ class Driver(ProcessDriver):
             recorded.update(pgids=[pid], pids={UNIT: pid})
             state.write_state(self.model_dir, recorded)
             self.wait_ready(time.monotonic())
-            progress(f"model a: {UNIT} is serving again")
+            progress(f"{UNIT} is serving again", self.name)
 
     def sample(self) -> dict[str, Sample]:
         return {UNIT: read_tree(UNIT, self.unit_pid(UNIT))}

@@ -7,17 +7,18 @@ so one service's death takes down only its own routes, and only for a few second
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any, ClassVar
 
+from deploylab.core import state, wiring
 from deploylab.core.driver import DRIVER_FAULTS, Sample, Unit
 from deploylab.core.errors import LabError
 from deploylab.platform import procs, venvs
-from deploylab.platform.process_driver import ProcessDriver, progress
+from deploylab.platform.process_driver import ProcessDriver
+from deploylab.platform.progress import progress
 from deploylab.platform.psutil_sampler import overhead, read_tree
 
 SUPERVISOR = Path(__file__).resolve().parent / "supervisor.py"
@@ -50,18 +51,14 @@ class Driver(ProcessDriver):
         urls = {name: self.service_url(name) for name in manifest.services}
         specs = []
         for service in manifest.services.values():
-            bin_dir = venvs.venv_dir(self.ctx, service.name) / "bin"
-            argv = [str(bin_dir / "waitress-serve"), "--host=127.0.0.1", f"--port={self.ctx.service_port(service.name)}", f"--threads={THREADS}"]
-            argv += ["--call", service.wsgi] if service.factory else [service.wsgi]
+            waitress = str(venvs.venv_dir(self.ctx, service.name) / "bin" / "waitress-serve")
+            listen = f"127.0.0.1:{self.ctx.service_port(service.name)}"
+            argv = [waitress, *wiring.waitress_args(service, manifest, listen=listen, threads=THREADS)]
             env = procs.base_env(procs.service_env(manifest, service, self.placeholders(service.name, secrets, urls)))
             specs.append({"name": service.name, "argv": argv, "env": env, "cwd": str(service.dir), "log": str(self.log_path(service.name))})
         gateway = manifest.gateway
         gateway_env = {
-            "GATEWAY_HOST": "127.0.0.1",
-            "GATEWAY_PORT": str(self.ctx.entry_port),
-            "GATEWAY_UPSTREAMS": ",".join(f"{name}={url}" for name, url in urls.items()),
-            "GATEWAY_ROUTES": manifest.routes_spec(),
-            "CHAOS_TOKEN": secrets["chaos_token"],
+            **wiring.gateway_env(manifest, urls, secrets, host="127.0.0.1", port=self.ctx.entry_port),
             "PYTHONPATH": procs.python_path(manifest, [gateway.dir]),
         }
         python = str(venvs.venv_dir(self.ctx, GATEWAY) / "bin" / "python")
@@ -85,9 +82,7 @@ class Driver(ProcessDriver):
         }
         self.status_file.unlink(missing_ok=True)
         config_path = self.model_dir / "supervisor.json"
-        fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the deployment's secrets
-        with os.fdopen(fd, "w") as handle:
-            json.dump(config, handle)
+        state.write_private(config_path, json.dumps(config))  # it holds the deployment's secrets
         # The supervisor is standard library only: the lab's own interpreter runs it.
         pid = procs.start([sys.executable, str(SUPERVISOR), str(config_path)], procs.base_env(), self.log_path("supervisor"), cpus=self.ctx.sut_cpus)
         deadline = time.monotonic() + 10
@@ -143,7 +138,7 @@ class Driver(ProcessDriver):
         self.wait_for(unit, old, running=kind != "stop")
         if kind != "stop":
             self.wait_ready(time.monotonic())
-            progress(f"model b: {unit} is serving again")
+            progress(f"{unit} is serving again", self.name)
 
     def wait_for(self, unit: str, old: int | None, running: bool, timeout: float = 15.0) -> None:
         """Until the supervisor has carried out the request: a new pid, or none."""

@@ -15,10 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylab.platform.wheelhouse import build_wheelhouse
-
-SKIP_DIRS = {"tests", "__pycache__", ".pytest_cache"}
-SKIP_SUFFIXES = (".pyc", ".sqlite3", ".sqlite3-journal", ".sqlite3-wal", ".sqlite3-shm")
+from deploylab.platform.wheelhouse import build_wheelhouse, source_files
 
 
 @dataclass(frozen=True)
@@ -28,10 +25,7 @@ class Bundle:
 
 
 def _files(root: Path, folder: Path) -> Iterable[tuple[str, Path]]:
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_file() and not SKIP_DIRS & set(rel.parts) and not path.name.endswith(SKIP_SUFFIXES):
-            yield "app/" + rel.as_posix(), path
+    return (("app/" + rel, path) for rel, path in source_files(root, folder))
 
 
 def make_bundle(root: Path, name: str, folders: list[Path], requirements: Path, cache: Path) -> Bundle:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from deploylab.core import wiring
 from deploylab.core.manifest import Manifest
 
 from .bundle import Bundle
 
 GATEWAY = "gateway"
-GATEWAY_PORT = 8000  # inside its machine; Vagrant forwards 127.0.0.1:<entry port> to it
 
 
 def url_of(manifest: Manifest, service: str) -> str:
@@ -30,17 +30,12 @@ def deploy_vars(
 ) -> dict[str, Any]:
     versions = versions or {}
     common = manifest.common_dir.name
-    placeholders = {
-        "data_dir": "{{ python_service_data_dir }}",
-        "chaos_token": secrets["chaos_token"],
-        "secret_key": secrets["secret_key"],
-        **{f"{name}_url": url_of(manifest, name) for name in manifest.services},
-    }
+    urls = {name: url_of(manifest, name) for name in manifest.services}
+    placeholders = wiring.placeholders("{{ python_service_data_dir }}", secrets, urls)
     services: dict[str, Any] = {}
     for service in manifest.services.values():
-        env = service.render_env(placeholders)
-        if "DJANGO_SETTINGS_MODULE" in env:  # Web calls Grades by its private address
-            env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost,{{ private_ip }}"
+        # The gateway and Web reach a service by its machine's private address.
+        env = wiring.service_env(service, placeholders, hosts=["{{ private_ip }}"])
         services[service.name] = {
             **_bundle(bundles[service.name], versions.get(service.name, "1")),
             "paths": [f"services/{service.dir.name}", f"services/{common}"],
@@ -48,6 +43,7 @@ def deploy_vars(
             "port": service.port,
             "wsgi": service.wsgi,
             "factory": service.factory,
+            "max_body": manifest.max_body,
             "env": env,
         }
     gateway = manifest.gateway
@@ -56,14 +52,8 @@ def deploy_vars(
         "paths": [f"services/{gateway.dir.name}", f"services/{common}"],
         "workdir": f"services/{gateway.dir.name}",
         "module": gateway.module,
-        "env": {
-            # Every interface of its own machine: the forwarded entry port arrives on the NAT/bridge side.
-            "GATEWAY_HOST": "0.0.0.0",
-            "GATEWAY_PORT": str(GATEWAY_PORT),
-            "GATEWAY_UPSTREAMS": ",".join(f"{name}={url_of(manifest, name)}" for name in manifest.services),
-            "GATEWAY_ROUTES": manifest.routes_spec(),
-            "CHAOS_TOKEN": secrets["chaos_token"],
-        },
+        # Every interface of its own machine, at the entry port: Vagrant forwards 127.0.0.1:<entry port> to it.
+        "env": wiring.gateway_env(manifest, urls, secrets, host="0.0.0.0", port=manifest.entry_port),
     }
     agent = manifest.agent
     return {

@@ -24,10 +24,11 @@ from deploylab.core import state
 from deploylab.core.driver import DRIVER_FAULTS, Deployment, Sample, Unit
 from deploylab.core.driver import Driver as BaseDriver
 from deploylab.core.errors import LabError
+from deploylab.core.wiring import entry_probes
 from deploylab.platform.docker_engine import DockerEngine, EngineError
 from deploylab.platform.ports import require_free
 from deploylab.platform.probe import wait_until_ready
-from deploylab.platform.process_driver import CONTRACT_ROUTES, progress
+from deploylab.platform.progress import progress
 
 from .bundle import Bundle, make_bundle
 from .deploy_vars import GATEWAY, deploy_vars
@@ -192,8 +193,7 @@ class Driver(BaseDriver):
 
     def _wait_ready(self, runner: Runner) -> None:
         base = self.ctx.base_url
-        probes = {"gateway": base + self.ctx.manifest.entry_health,
-                  **{name: base + path for name, path in CONTRACT_ROUTES.items()}}
+        probes = entry_probes(self.ctx.manifest, base)
         failed = wait_until_ready(probes, self.ctx.up_timeout)
         if failed:
             raise LabError(f"model c: {failed} is not ready through {base} within {self.ctx.up_timeout:.0f} s"
@@ -348,10 +348,6 @@ class Driver(BaseDriver):
         return key
 
     def _write_vars(self, values: dict[str, Any]) -> None:
-        path = self.model_dir / "deploy-vars.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the deployment's secrets
-        with os.fdopen(fd, "w") as handle:
-            json.dump(values, handle, indent=2)
+        state.write_private(self.model_dir / "deploy-vars.json", json.dumps(values, indent=2))  # holds secrets
 
 

@@ -7,10 +7,10 @@ host-built wheelhouse, see images.py) and are tagged by a hash of their inputs, 
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
@@ -19,17 +19,17 @@ from deploylab.core import state
 from deploylab.core.driver import DRIVER_FAULTS, Deployment, LabContext, Sample, Unit
 from deploylab.core.driver import Driver as BaseDriver
 from deploylab.core.errors import LabError
+from deploylab.core.wiring import entry_probes
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.ports import require_free
 from deploylab.platform.probe import wait_until_ready
+from deploylab.platform.progress import progress as lab_progress
 
 from . import cli, images, wiring
 from .stats import sample_container
 from .topology import Compose, Swarm
 
-
-def progress(message: str) -> None:
-    print(f"model d: {message}", file=sys.stderr, flush=True)
+progress = functools.partial(lab_progress, model="d")
 
 
 class Driver(BaseDriver):
@@ -117,8 +117,7 @@ class Driver(BaseDriver):
     def wait_ready(self, started: float) -> None:
         manifest = self.ctx.manifest
         base = self.ctx.base_url
-        probes = {"gateway": base + manifest.entry_health, "students": base + "/students?limit=1",
-                  "grades": base + "/grades?limit=1", "web": base + "/"}
+        probes = entry_probes(manifest, base)
         remaining = max(self.ctx.up_timeout - (time.monotonic() - started), 5.0)
         late = wait_until_ready(probes, remaining, interval=0.3)
         if late:

@@ -7,7 +7,7 @@ and its host-built wheelhouse. Same inputs, same tag: an existing tag is not bui
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +15,11 @@ from deploylab.core.driver import LabContext
 from deploylab.platform.base_image import BaseImageSpec, build_base_image
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.image_cache import build_cached, context_tar
-from deploylab.platform.wheelhouse import build_wheelhouse
+from deploylab.platform.wheelhouse import build_wheelhouse, source_files
 
 DOCKERFILE = Path(__file__).resolve().parent / "Dockerfile"
 UPSTREAM_BASE = "python:3.11-slim"  # the Dockerfile's default, used when the engine already has it
 REPO = "deploylab/d-{part}"
-SKIP_DIRS = {"tests", "__pycache__", ".pytest_cache", "node_modules"}
-SKIP_SUFFIXES = (".pyc", ".sqlite3", ".sqlite3-journal", ".sqlite3-wal", ".sqlite3-shm")
 
 
 @dataclass(frozen=True)
@@ -43,21 +41,14 @@ def wheelhouse_dir(ctx: LabContext, part: str) -> Path:
     return ctx.state_dir / "wheelhouse" / part
 
 
-def _files(root: Path, folder: Path) -> Iterable[tuple[str, Path]]:
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_file() and not SKIP_DIRS & set(rel.parts) and not path.name.endswith(SKIP_SUFFIXES):
-            yield rel.as_posix(), path
-
-
 def context_members(ctx: LabContext, part: Part) -> list[tuple[str, Path]]:
     """(path in the context, file): the repository's own paths, so the Dockerfile also builds from the root."""
     wheels = wheelhouse_dir(ctx, part.name)
     return [
         ("models/d_containers/Dockerfile", DOCKERFILE),
         (part.requirements.relative_to(ctx.root).as_posix(), part.requirements),
-        *_files(ctx.root, ctx.manifest.common_dir),
-        *_files(ctx.root, part.dir),
+        *source_files(ctx.root, ctx.manifest.common_dir),
+        *source_files(ctx.root, part.dir),
         *((f".lab/wheelhouse/{part.name}/{path.name}", path) for path in sorted(wheels.glob("*.whl"))),
     ]
 

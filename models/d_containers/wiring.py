@@ -7,9 +7,9 @@ host's 127.0.0.1. Services find each other by service name through Docker's DNS.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from deploylab.core import state, wiring
 from deploylab.core.driver import LabContext
 
 ENV_DIR = "env"  # under .lab/d/: one 0600 file per service, holding this deployment's secrets
@@ -27,7 +27,7 @@ def service_urls(ctx: LabContext) -> dict[str, str]:
 def commands(ctx: LabContext) -> dict[str, str]:
     manifest = ctx.manifest
     out = {
-        name: f"waitress-serve --listen=0.0.0.0:{s.port} {'--call ' if s.factory else ''}{s.wsgi}"
+        name: " ".join(["waitress-serve", *wiring.waitress_args(s, manifest, listen=f"0.0.0.0:{s.port}")])
         for name, s in manifest.services.items()
     }
     out[manifest.gateway.name] = f"python3 -m {manifest.gateway.module}"
@@ -37,26 +37,15 @@ def commands(ctx: LabContext) -> dict[str, str]:
 def environments(ctx: LabContext, secrets: dict[str, str]) -> dict[str, dict[str, str]]:
     manifest = ctx.manifest
     urls = service_urls(ctx)
-    values = {
-        "data_dir": "/data",
-        "chaos_token": secrets["chaos_token"],
-        "secret_key": secrets["secret_key"],
-        **{f"{name}_url": url for name, url in urls.items()},
-    }
+    values = wiring.placeholders("/data", secrets, urls)
     envs: dict[str, dict[str, str]] = {}
     for name, service in manifest.services.items():
-        env = service.render_env(values)
+        # The gateway and Web reach a service as <service>:<port>: its name joins its Host allow-list.
+        env = wiring.service_env(service, values, hosts=[name])
         env["APP_HEALTH_URL"] = f"http://127.0.0.1:{service.port}{service.health}"
-        if "DJANGO_SETTINGS_MODULE" in env:
-            # The gateway forwards Host as <service>:<port>; Django checks the name part.
-            env["DJANGO_ALLOWED_HOSTS"] = f"127.0.0.1,localhost,{name}"
         envs[name] = env
     envs[manifest.gateway.name] = {
-        "GATEWAY_HOST": "0.0.0.0",
-        "GATEWAY_PORT": str(manifest.entry_port),
-        "GATEWAY_UPSTREAMS": ",".join(f"{name}={url}" for name, url in urls.items()),
-        "GATEWAY_ROUTES": manifest.routes_spec(),
-        "CHAOS_TOKEN": secrets["chaos_token"],
+        **wiring.gateway_env(manifest, urls, secrets, host="0.0.0.0", port=manifest.entry_port),
         "APP_HEALTH_URL": f"http://127.0.0.1:{manifest.entry_port}{manifest.entry_health}",
     }
     return envs
@@ -67,7 +56,7 @@ def write_env_files(model_dir: Path, envs: dict[str, dict[str, str]]) -> Path:
     folder = model_dir / ENV_DIR
     folder.mkdir(parents=True, exist_ok=True)
     for name, env in envs.items():
-        _write_private(folder / f"{name}.env", env)
+        state.write_env_file(folder / f"{name}.env", env)
     return folder
 
 
@@ -86,14 +75,8 @@ def compose_variables(ctx: LabContext, images: dict[str, str], env_dir: Path) ->
     return variables
 
 
-def _write_private(path: Path, values: dict[str, str]) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.writelines(f"{key}={value}\n" for key, value in values.items())
-
-
 def write_compose_env(model_dir: Path, variables: dict[str, str]) -> Path:
     """The same variables as a file, for running compose by hand (`--env-file .lab/d/compose.env`)."""
     path = model_dir / "compose.env"
-    _write_private(path, variables)
+    state.write_env_file(path, variables)
     return path

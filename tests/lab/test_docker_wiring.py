@@ -64,7 +64,7 @@ def test_services_are_wired_by_name_and_only_the_gateway_is_published(ctx: LabCo
     assert "grades=http://grades:8002" in envs["gateway"]["GATEWAY_UPSTREAMS"]
     variables = wiring.compose_variables(ctx, {"students": "img:1"}, ctx.state_dir)
     assert variables["ENTRY_PORT"] == "8200" and variables["SUT_CPUS"] == "0"
-    assert variables["STUDENTS_COMMAND"] == "waitress-serve --listen=0.0.0.0:8001 --call students:create_app"
+    assert variables["STUDENTS_COMMAND"] == "waitress-serve --listen=0.0.0.0:8001 --max-request-body-size=65536 --call students:create_app"
     assert wiring.project_name(ctx) == "deploylab-d-200"
 
 
