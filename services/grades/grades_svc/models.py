@@ -1,5 +1,9 @@
 from django.db import models
 
+# A grade_id is a URL segment (/grades/<grade_id>): the URL conf matches it with this pattern and the
+# serializer accepts only ids that match it whole, so every grade that can be made can be reached.
+GRADE_ID_PATTERN = r"[A-Za-z0-9._-]+"
+
 
 class Grade(models.Model):
     """A school grade (class): the key other services use is `grade_id`, not the row id."""

@@ -6,7 +6,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .models import Grade
+from .models import GRADE_ID_PATTERN, Grade
 from .serializers import GradeSerializer
 
 
@@ -28,7 +28,7 @@ class GradeViewSet(viewsets.ModelViewSet):
     serializer_class = GradeSerializer
     lookup_field = "grade_id"
     # Ids are path segments: letters, digits and -_. only, so no id can be confused with a path.
-    lookup_value_regex = r"[A-Za-z0-9._-]+"
+    lookup_value_regex = GRADE_ID_PATTERN
 
     def list(self, request: Request) -> Response:
         # The hot path: plain text columns need no serializer, so read the serializer's fields as

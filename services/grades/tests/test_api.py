@@ -143,3 +143,57 @@ class GradeErrorTests(APITestCase):
         response = self.client.get("/grades", headers={"host": "evil.example"})
         self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
         self.assertEqual(response.json(), {"detail": "Bad request."})
+
+
+class GradeTextTests(APITestCase):
+    """Every grade that can be made can be reached by its URL, and no field holds control characters."""
+
+    def test_ids_outside_the_url_pattern_are_a_400(self) -> None:
+        for grade_id in ("G 1", "G/1", "G%1", "G?1", "G#1", "Gé", "G\t1", "G\x01", "G\u200b1"):
+            response = self.client.post("/grades", {**NORTH, "grade_id": grade_id}, format="json")
+            self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST, repr(grade_id))
+            self.assertEqual(list(response.json()), ["grade_id"], repr(grade_id))
+        self.assertFalse(Grade.objects.exists())
+
+    def test_a_grade_cannot_be_renamed_to_an_unreachable_id(self) -> None:
+        Grade.objects.create(**NORTH)
+        for method in ("put", "patch"):
+            response = getattr(self.client, method)("/grades/G1", {**NORTH, "grade_id": "G 1"}, format="json")
+            self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST, method)
+            self.assertEqual(list(response.json()), ["grade_id"], method)
+        self.assertEqual(Grade.objects.get().grade_id, "G1")
+
+    def test_a_form_body_is_checked_the_same_way(self) -> None:
+        response = self.client.post(
+            "/grades", "grade_id=G+1&building=North&teacher=Mr.+Smith", content_type="application/x-www-form-urlencoded"
+        )
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertEqual(list(response.json()), ["grade_id"])
+
+    def test_control_characters_in_text_fields_are_a_400(self) -> None:
+        Grade.objects.create(**NORTH)
+        for text in ("a\x01b", "\x1b[31mred", "two\nlines", "a\x7fb", "a\x85b", "a\x00b"):
+            for field in ("building", "teacher"):
+                created = self.client.post("/grades", {**NORTH, "grade_id": "G2", field: text}, format="json")
+                changed = self.client.patch("/grades/G1", {field: text}, format="json")
+                for response in (created, changed):
+                    self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST, (field, text))
+                    self.assertEqual(list(response.json()), [field], (field, text))
+                    self.assertEqual(len(response.json()[field]), 1, (field, text))  # one cause, one message
+        self.assertEqual(list(Grade.objects.values()), [{"id": 1, **NORTH}])
+
+    def test_lone_surrogates_are_a_400(self) -> None:
+        body = '{"grade_id": "G2", "building": "North\\ud800", "teacher": "\\udfffMr. Smith"}'
+        response = self.client.generic("POST", "/grades", body, content_type="application/json")
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertEqual(set(response.json()), {"building", "teacher"})
+
+    def test_printable_unicode_is_kept(self) -> None:
+        grade = {"grade_id": "G.2_b-3", "building": "Nordflügel  Ost", "teacher": "Zoë O'Brien 李"}
+        self.assertEqual(self.client.post("/grades", grade, format="json").json(), grade)
+        self.assertEqual(self.client.get("/grades/G.2_b-3").json(), grade)
+
+    def test_json_nested_too_deep_to_parse_is_a_400(self) -> None:
+        response = self.client.generic("POST", "/grades", "[" * 50_000, content_type="application/json")
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertIn("detail", response.json())
