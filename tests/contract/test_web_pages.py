@@ -102,3 +102,11 @@ def test_invalid_forms_show_their_errors(api, make_student, fields):
         assert response.status_code in (200, 400, 422), (path, response.status_code)
         assert response.headers["Content-Type"].startswith("text/html")
         assert {"first_name", "last_name", "grade"} <= set(read_page(response.text).inputs)
+
+
+@pytest.mark.parametrize("path", ["/", "/update/1"])
+def test_pages_asked_for_under_a_foreign_host_name_are_refused(api, path):
+    # A DNS-rebinding page reaches the entry's address under its own name, and says so in Host.
+    response = api.get(path, headers={"Host": "rebind.example:8000"})
+    assert response.status_code == 400, response.status_code
+    assert response.headers["Content-Type"].startswith("text/html")

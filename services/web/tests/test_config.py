@@ -1,6 +1,6 @@
 import pytest
 from web import create_app
-from web.config import DEFAULT_TIMEOUT_S, ConfigError, WebConfig
+from web.config import DEFAULT_ALLOWED_HOSTS, DEFAULT_TIMEOUT_S, ConfigError, WebConfig
 
 URLS = {"STUDENTS_URL": "http://127.0.0.1:8101", "GRADES_URL": "http://127.0.0.1:8102"}
 
@@ -42,3 +42,20 @@ def test_bad_url_is_refused_naming_it(url):
 
 def test_trailing_slash_is_dropped_so_paths_join_cleanly():
     assert WebConfig.from_mapping({**URLS, "STUDENTS_URL": "http://127.0.0.1:8101/"}).students_url.endswith("8101")
+
+
+def test_allowed_hosts_are_loopback_and_the_service_name_by_default():
+    assert WebConfig.from_mapping(URLS).allowed_hosts == DEFAULT_ALLOWED_HOSTS == ("127.0.0.1", "localhost", "web")
+
+
+def test_allowed_hosts_are_extended_from_the_environment(monkeypatch):
+    for name, value in {**URLS, "WEB_ALLOWED_HOSTS": "10.0.0.5,Lab.Example.,[::1]"}.items():
+        monkeypatch.setenv(name, value)
+    allowed = create_app().config["WEB"].allowed_hosts
+    assert allowed == (*DEFAULT_ALLOWED_HOSTS, "10.0.0.5", "lab.example", "[::1]")
+
+
+@pytest.mark.parametrize("value", ["http://lab.example", "lab.example:8000", "lab.example/x", "two words", "::1"])
+def test_a_bad_allowed_host_is_refused_naming_it(value):
+    with pytest.raises(ConfigError, match="WEB_ALLOWED_HOSTS"):
+        WebConfig.from_mapping({**URLS, "WEB_ALLOWED_HOSTS": value})

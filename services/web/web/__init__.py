@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from chaos import ChaosMiddleware
 from flask import Flask
 
-from . import errors, health, request_id, views
+from . import errors, health, hosts, request_id, views
 from .config import WebConfig
 from .services import Services
 
@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, str | float] | None = None) -> Flask:
         WEB=settings,
     )
     app.extensions["web"] = Services.build(settings)
+    hosts.init_app(app, settings.allowed_hosts, exempt=health.PATHS)
     request_id.init_app(app)
     errors.init_app(app)
     app.register_blueprint(views.bp)

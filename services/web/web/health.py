@@ -8,6 +8,7 @@ from .request_id import request_id
 from .services import services
 
 bp = Blueprint("health", __name__)
+PATHS = ("/healthz", "/readyz")
 
 
 @bp.get("/healthz")
