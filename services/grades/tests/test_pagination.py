@@ -40,15 +40,27 @@ class PaginationTests(APITestCase):
         self.assertEqual(response["X-Total-Count"], "7")
 
     def test_limits_at_the_bounds_are_accepted(self) -> None:
-        for query in ("limit=1", "limit=500", "offset=0", "offset=1000000000"):
+        for query in ("limit=1", "limit=500", "offset=0", "offset=1000000000", "limit=007"):
             self.assertEqual(self.client.get(f"/grades?{query}").status_code, status.HTTP_200_OK, query)
+
+    def test_an_empty_value_means_the_default(self) -> None:
+        for query in ("limit=", "offset=", "limit=&offset="):
+            response = self.client.get(f"/grades?{query}")
+            self.assertEqual(response.status_code, status.HTTP_200_OK, query)
+            self.assertEqual(len(response.json()), 7, query)
 
     def test_bad_values_are_a_400_naming_the_parameter(self) -> None:
         cases = {
             "limit=0": "limit",
             "limit=501": "limit",
             "limit=abc": "limit",
-            "limit=": "limit",
+            "limit=%2B5": "limit",  # int() takes each of these five
+            "limit=1_0": "limit",
+            "limit=%205": "limit",
+            "limit=%D9%A3": "limit",  # an Arabic-Indic three
+            "limit=5%0A": "limit",
+            "offset=%2B1": "offset",
+            "offset=" + "9" * 5000: "offset",
             "offset=-1": "offset",
             "offset=1.5": "offset",
             "offset=99999999999999999999999": "offset",

@@ -27,7 +27,14 @@ def test_pages_link_to_the_next_until_the_end(client, seven):
 
 def test_limit_bounds(client):
     assert client.get("/students?limit=500").status_code == 200
-    assert client.get("/students?limit=").status_code == 200  # empty means the default
+    assert client.get("/students?limit=007").status_code == 200
+
+
+def test_an_empty_value_means_the_default(client, seven):
+    for query in ("limit=", "offset=", "limit=&offset="):
+        response = client.get(f"/students?{query}")
+        assert response.status_code == 200, query
+        assert len(response.get_json()) == 7, query
 
 
 @pytest.mark.parametrize(
@@ -40,8 +47,15 @@ def test_limit_bounds(client):
         ("limit=1.5", "limit"),
         ("limit=%D9%A3", "limit"),  # an Arabic-Indic digit: isdigit() but not a number we take
         ("limit=" + "9" * 5000, "limit"),
+        ("limit=%2B5", "limit"),  # int() takes each of these five
+        ("limit=1_0", "limit"),
+        ("limit=%205", "limit"),
+        ("limit=5%20", "limit"),
+        ("limit=5%0A", "limit"),
         ("offset=-3", "offset"),
         ("offset=x", "offset"),
+        ("offset=%2B1", "offset"),
+        ("offset=" + "9" * 19, "offset"),
     ],
 )
 def test_bad_paging_values_are_400(client, query, field):
