@@ -8,6 +8,12 @@ from urllib.parse import urlsplit
 
 from routing import RouteTable, parse_upstreams
 
+# Defaults of the listening side (why each: services/gateway/README.md, "Limits").
+IDLE_TIMEOUT = 15.0  # s: a keep-alive connection's idle time, and the time allowed to send a request head
+BODY_TIMEOUT = 15.0  # s: the time allowed to send a request body
+MAX_HEADER = 32 * 1024  # bytes of request line and headers
+MAX_CONNECTIONS = 512  # client connections open at once
+
 
 class ConfigError(ValueError):
     """A setting the gateway cannot start with; the message is one line for the operator."""
@@ -31,6 +37,20 @@ class GatewayConfig:
     max_body: int = 64 * 1024
     chaos_token: str = ""  # empty: the /__chaos__ routes do not exist
     health_timeout: float = 1.0  # per /readyz probe, so /healthz answers quickly even when an upstream hangs
+    idle_timeout: float = IDLE_TIMEOUT
+    body_timeout: float = BODY_TIMEOUT
+    max_header: int = MAX_HEADER
+    max_connections: int = MAX_CONNECTIONS
+
+    @property
+    def body_read_limit(self) -> int:
+        """How much of a request body the server reads before it drops the connection.
+
+        Larger than max_body on purpose: the proxy reads an over-limit body to its end and answers the
+        documented JSON 413, where Tornado's own limit would answer a bare 400 and close. This only bounds
+        what is read (and discarded) to say so; body_timeout bounds how long that may take.
+        """
+        return max(16 * self.max_body, 1024 * 1024)
 
     @classmethod
     def build(
@@ -46,6 +66,10 @@ class GatewayConfig:
         max_body: int = 64 * 1024,
         chaos_token: str = "",
         health_timeout: float = 1.0,
+        idle_timeout: float = IDLE_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
+        max_header: int = MAX_HEADER,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> GatewayConfig:
         """From the specs as they appear in the environment; tests call this directly."""
         try:
@@ -68,6 +92,10 @@ class GatewayConfig:
             max_body=max_body,
             chaos_token=chaos_token,
             health_timeout=health_timeout,
+            idle_timeout=idle_timeout,
+            body_timeout=body_timeout,
+            max_header=max_header,
+            max_connections=max_connections,
         )
 
     @classmethod
@@ -86,6 +114,10 @@ class GatewayConfig:
             max_body=int(_number(env, "GATEWAY_MAX_BODY", 64 * 1024)),
             chaos_token=env.get("CHAOS_TOKEN", "").strip(),
             health_timeout=_number(env, "GATEWAY_HEALTH_TIMEOUT", 1.0),
+            idle_timeout=_number(env, "GATEWAY_IDLE_TIMEOUT", IDLE_TIMEOUT),
+            body_timeout=_number(env, "GATEWAY_BODY_TIMEOUT", BODY_TIMEOUT),
+            max_header=_count(env, "GATEWAY_MAX_HEADER", MAX_HEADER),
+            max_connections=_count(env, "GATEWAY_MAX_CONNECTIONS", MAX_CONNECTIONS),
         )
 
 
@@ -111,6 +143,16 @@ def _parse_timeouts(spec: str, names: Collection[str]) -> dict[str, float]:
 def _number(env: Mapping[str, str], key: str, default: float) -> float:
     raw = env.get(key, "").strip()
     return _positive(key, raw) if raw else default
+
+
+def _count(env: Mapping[str, str], key: str, default: int) -> int:
+    """A positive whole number: a size or a count, where 1.5 is more likely a typo than a wish."""
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{key} must be a positive whole number, got {raw!r}")
+    return int(raw)
 
 
 def _positive(key: str, raw: str) -> float:

@@ -16,6 +16,9 @@ def test_defaults_from_a_minimal_environment():
     grades = config.upstreams["grades"]
     assert (grades.host, grades.port, grades.connect_timeout, grades.request_timeout) == ("127.0.0.1", 8002, 1.0, 10.0)
     assert config.routes.match("/admin/") == "grades"
+    assert (config.idle_timeout, config.body_timeout) == (15.0, 15.0)
+    assert (config.max_header, config.max_connections) == (32 * 1024, 512)
+    assert config.body_read_limit == 1024 * 1024  # what the server reads at most to answer an over-limit body 413
 
 
 def test_every_setting_and_per_upstream_timeouts():
@@ -30,12 +33,17 @@ def test_every_setting_and_per_upstream_timeouts():
             "GATEWAY_TIMEOUTS": "grades=2",
             "GATEWAY_MAX_BODY": "1024",
             "CHAOS_TOKEN": "t",
+            "GATEWAY_IDLE_TIMEOUT": "5",
+            "GATEWAY_BODY_TIMEOUT": "7.5",
+            "GATEWAY_MAX_HEADER": "8192",
+            "GATEWAY_MAX_CONNECTIONS": "100",
         }
     )
     assert (config.host, config.port, config.max_body, config.chaos_token) == ("127.0.0.2", 9000, 1024, "t")
     assert config.upstreams["grades"].request_timeout == 2.0
     assert config.upstreams["web"].request_timeout == 3.0
     assert config.upstreams["web"].connect_timeout == 0.5
+    assert (config.idle_timeout, config.body_timeout, config.max_header, config.max_connections) == (5, 7.5, 8192, 100)
 
 
 @pytest.mark.parametrize(
@@ -56,6 +64,18 @@ def test_every_setting_and_per_upstream_timeouts():
         ),
         ({"GATEWAY_UPSTREAMS": "web=https://127.0.0.1:1", "GATEWAY_ROUTES": "/=web"}, "expected http://host:port"),
         ({"GATEWAY_UPSTREAMS": UPSTREAMS, "GATEWAY_ROUTES": "students"}, "bad route"),
+        (
+            {"GATEWAY_UPSTREAMS": UPSTREAMS, "GATEWAY_ROUTES": ROUTES, "GATEWAY_IDLE_TIMEOUT": "0"},
+            "GATEWAY_IDLE_TIMEOUT must be positive",
+        ),
+        (
+            {"GATEWAY_UPSTREAMS": UPSTREAMS, "GATEWAY_ROUTES": ROUTES, "GATEWAY_MAX_CONNECTIONS": "1.5"},
+            "GATEWAY_MAX_CONNECTIONS must be a positive whole number",
+        ),
+        (
+            {"GATEWAY_UPSTREAMS": UPSTREAMS, "GATEWAY_ROUTES": ROUTES, "GATEWAY_MAX_HEADER": "0"},
+            "GATEWAY_MAX_HEADER must be a positive whole number",
+        ),
     ],
 )
 def test_bad_settings_fail_with_one_clear_line(env, message):
