@@ -10,19 +10,23 @@ import sys
 
 from .app import close_upstreams, make_app
 from .config import ConfigError, GatewayConfig
+from .server import make_server
 
 log = logging.getLogger("gateway")
 
 
 async def serve(config: GatewayConfig) -> None:
     app = make_app(config)
-    # Over-limit bodies get the JSON 413 from the handler; this cap only bounds what is read to say so.
-    server = app.listen(config.port, config.host, max_body_size=max(16 * config.max_body, 1024 * 1024))
+    server = make_server(app, config)
+    server.listen(config.port, config.host)
     log.info(
-        "gateway listening on http://%s:%d -> %s",
+        "gateway listening on http://%s:%d -> %s (idle %gs, body %gs, at most %d connections)",
         config.host,
         config.port,
         ", ".join(f"{u.name}={u.host}:{u.port}" for u in config.upstreams.values()),
+        config.idle_timeout,
+        config.body_timeout,
+        config.max_connections,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from gateway import GatewayConfig, make_app
 from gateway.app import close_upstreams
+from gateway.server import make_server
 from gateway_fakes import start_echo
+from tornado.httpserver import HTTPServer
 from tornado.testing import AsyncHTTPTestCase
 from tornado.web import Application
 
@@ -15,6 +17,7 @@ class GatewayCase(AsyncHTTPTestCase):
     chaos_token = ""
     request_timeout = 2.0
     max_body = 1024
+    limits: dict = {}  # the listening side's settings (idle_timeout, max_connections, ...) as GatewayConfig.build takes them
 
     def upstream_urls(self) -> dict[str, str]:
         """Override to put other upstreams behind the gateway; the default: three echo apps."""
@@ -36,8 +39,13 @@ class GatewayCase(AsyncHTTPTestCase):
             max_body=self.max_body,
             chaos_token=self.chaos_token,
             health_timeout=0.5,
+            **self.limits,
         )
         return make_app(self.config)
+
+    def get_http_server(self) -> HTTPServer:
+        # The server python -m gateway runs, with its limits, rather than a default HTTPServer.
+        return make_server(self._app, self.config)
 
     def tearDown(self) -> None:
         close_upstreams(self._app)
