@@ -31,6 +31,21 @@ class Unit:
     address: str = ""  # where the lab can reach it directly, e.g. "http://127.0.0.1:8002"
 
 
+@dataclass(frozen=True)
+class UnitState:
+    """What one unit is doing now, as `deploylab status` shows it."""
+
+    unit: str
+    kind: UnitKind
+    services: tuple[str, ...]
+    state: str  # "running" | "down" | what the model's supervisor says | "?" when the model cannot tell
+    pid: int | None = None
+    restarts: int | None = None  # by the model's supervisor, where it has one
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "services": list(self.services)}
+
+
 @dataclass
 class Sample:
     """One reading of one unit's resources. Memory in bytes, CPU in cumulative seconds."""
@@ -128,6 +143,10 @@ class Driver(ABC):
     @abstractmethod
     def sample(self) -> dict[str, Sample]:
         """One resource reading per unit."""
+
+    def unit_states(self) -> list[UnitState]:
+        """What each unit is doing now; a model that cannot tell cheaply says "?"."""
+        return [UnitState(u.name, u.kind, u.services, "?") for u in self.units()]
 
     def available(self) -> str | None:
         """None when this machine can run the model; otherwise why not (one line)."""

@@ -3,7 +3,7 @@
 .lab/<model>/state.json   what `up` started (PIDs, ports, units, base URL)
 .lab/<model>/secrets.env  the deployment's secrets (Django key, chaos token)
 .lab/<model>/logs/        one log file per unit
-.lab/current              the model that is up now
+.lab/current              the model that is up now (owned by deploylab.core.lifecycle)
 """
 
 from __future__ import annotations
@@ -63,12 +63,10 @@ def deployment_secrets(model_dir: Path, *, fresh: bool = False) -> dict[str, str
     return values
 
 
+# Transitional: the measurement modules still mark the model up here; deploylab.core.lifecycle owns it.
 def read_current(state_dir: Path) -> str | None:
-    """The model recorded as up (.lab/current): only one model holds the entry port at a time."""
-    try:
-        return (state_dir / "current").read_text().strip() or None
-    except FileNotFoundError:
-        return None
+    from deploylab.core import lifecycle
+    return lifecycle.current(state_dir)
 
 
 def write_current(state_dir: Path, model: str) -> None:
@@ -79,10 +77,3 @@ def write_current(state_dir: Path, model: str) -> None:
 def clear_current(state_dir: Path, model: str) -> None:
     if read_current(state_dir) == model:
         (state_dir / "current").unlink(missing_ok=True)
-
-
-def up_models(state_dir: Path) -> list[str]:
-    """The model in .lab/current first, then any other with a state.json (e.g. started by a run, not by `up`)."""
-    current = read_current(state_dir)
-    recorded = sorted(path.parent.name for path in state_dir.glob("*/state.json"))
-    return [current] * bool(current) + [model for model in recorded if model != current]

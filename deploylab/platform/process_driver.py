@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from deploylab.core import state, wiring
-from deploylab.core.driver import Deployment, Driver, Unit
+from deploylab.core.driver import Deployment, Driver, Unit, UnitState
 from deploylab.core.errors import LabError
 from deploylab.platform import procs
 from deploylab.platform.ports import require_free
@@ -59,12 +59,13 @@ class ProcessDriver(Driver):
         """The unit that hosts a service."""
         return next(u.name for u in self.units() if service in u.services)
 
-    def unit_states(self) -> list[dict[str, Any]]:
+    def unit_states(self) -> list[UnitState]:
         rows = []
         for unit in self.units():
             pid = self.unit_pid(unit.name)
             running = procs.alive(pid)
-            rows.append({"unit": unit.name, "kind": unit.kind, "services": list(unit.services), "pid": pid if running else None, "state": "running" if running else "down"})
+            rows.append(UnitState(unit.name, unit.kind, unit.services, "running" if running else "down",
+                                  pid if running else None))
         return rows
 
     def up(self) -> Deployment:

@@ -10,11 +10,12 @@ import json
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from deploylab.core import state, wiring
-from deploylab.core.driver import DRIVER_FAULTS, Sample, Unit
+from deploylab.core.driver import DRIVER_FAULTS, Sample, Unit, UnitState
 from deploylab.core.errors import LabError
 from deploylab.platform import procs, venvs
 from deploylab.platform.process_driver import ProcessDriver
@@ -112,11 +113,13 @@ class Driver(ProcessDriver):
         probes[GATEWAY] = self.ctx.base_url + (manifest.gateway.health or manifest.entry_health)
         return probes
 
-    def unit_states(self) -> list[dict[str, Any]]:
-        rows = super().unit_states()
+    def unit_states(self) -> list[UnitState]:
+        """What the supervisor says of each unit: its state (e.g. "backoff") and how often it restarted it."""
         supervised = self.supervised().get("units", {})
-        for row in rows:
-            row.update({k: v for k, v in supervised.get(row["unit"], {}).items() if k in ("state", "restarts", "last_exit")})
+        rows = []
+        for row in super().unit_states():
+            known = supervised.get(row.unit, {})
+            rows.append(replace(row, state=known.get("state", row.state), restarts=known.get("restarts")))
         return rows
 
     def fault(self, unit: str, kind: str, **params: Any) -> None:

@@ -154,12 +154,12 @@ class Driver(BaseDriver):
             progress("c: provisioning all machines with Ansible")
             runner.vagrant("provision", MACHINES[-1])
             machines = self._machines()
-            state.write_state(self.model_dir, {
+            state.write_state(self.model_dir, {  # base_url: what seed, fault and status reach, as in A, B and D
+                "base_url": self.ctx.base_url,
                 "agent_token": agent_token, "chaos_token": found["chaos_token"], "image": image,
                 "machines": machines, "provider": self.provider, "versions": {},
                 "bundles": {name: [str(b.path), b.release] for name, b in bundles.items()},
             })
-            state.write_current(self.ctx.state_dir, self.name)
             self._wait_ready(runner)
         except CommandFailed as exc:
             detail = self._journal(runner, exc.machine) if exc.machine else ""
@@ -216,7 +216,6 @@ class Driver(BaseDriver):
         for leftover in ("deploy-vars.json", "secrets.env"):
             (self.model_dir / leftover).unlink(missing_ok=True)
         state.clear_state(self.model_dir)
-        state.clear_current(self.ctx.state_dir, self.name)
 
     def _remove_containers_and_network(self) -> None:
         engine = DockerEngine()

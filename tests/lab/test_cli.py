@@ -11,7 +11,7 @@ import pytest
 
 from deploylab.cli import main as cli
 from deploylab.cli.context import build_context
-from deploylab.core.errors import LabError, UsageError
+from deploylab.core.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,30 +52,35 @@ def test_up_accepts_restart_after_the_verb() -> None:
 
 def test_lab_error_maps_to_one_line_and_its_code(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     class Verb:
+        add_arguments = staticmethod(lambda parser: None)
+
         @staticmethod
         def main(ctx, args):  # noqa: ANN001, ANN205
             raise UsageError("bad things\nsecond line stays in the message")
 
-    monkeypatch.setattr(cli, "_import", lambda verb: Verb)
+    monkeypatch.setattr(cli, "_command", lambda verb: Verb)
     assert cli.main(["status"]) == 2
     assert capsys.readouterr().err.startswith("deploylab: bad things")
 
 
 def test_keyboard_interrupt_is_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     class Verb:
+        add_arguments = staticmethod(lambda parser: None)
+
         @staticmethod
         def main(ctx, args):  # noqa: ANN001, ANN205
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_import", lambda verb: Verb)
+    monkeypatch.setattr(cli, "_command", lambda verb: Verb)
     assert cli.main(["status"]) == 130
     assert capsys.readouterr().err == "deploylab: interrupted\n"
 
 
-def test_missing_delegated_verb_says_not_built_yet(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(cli.VERBS, "compare", "deploylab.cli.commands.no_such_verb")
-    with pytest.raises(LabError, match="not built yet"):
-        cli._import("compare")
+def test_every_verb_declares_its_own_arguments() -> None:
+    for verb in cli.VERBS:
+        assert callable(cli._command(verb).add_arguments), verb
+    assert cli.make_parser().parse_args(["build", "d", "--swarm"]).swarm
+    assert "a, b, c, d" in cli.make_parser()._subparsers._group_actions[0].choices["up"].format_help()  # type: ignore[union-attr]
 
 
 def test_context_from_flags_and_environment(tmp_path: Path) -> None:
@@ -88,12 +93,12 @@ def test_context_from_flags_and_environment(tmp_path: Path) -> None:
 
 
 def test_down_finds_a_model_started_without_up(tmp_path: Path) -> None:
-    from deploylab.core import state
+    from deploylab.core import lifecycle, state
 
     state.write_state(tmp_path / "a", {"model": "a", "base_url": "http://127.0.0.1:1", "ports": []})
-    assert state.up_models(tmp_path) == ["a"]
-    state.write_current(tmp_path, "b")
-    assert state.up_models(tmp_path) == ["b", "a"]
+    assert lifecycle.recorded_up(tmp_path) == ["a"]
+    (tmp_path / lifecycle.CURRENT).write_text("b\n")
+    assert lifecycle.recorded_up(tmp_path) == ["b", "a"]
     result = run_cli("down", "a", state_dir=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert state.read_state(tmp_path / "a") is None and state.read_current(tmp_path) == "b"
+    assert state.read_state(tmp_path / "a") is None and lifecycle.current(tmp_path) == "b"

@@ -66,7 +66,7 @@ def test_fault_verbs_through_the_cli(model_b: tuple[Driver, Deployment], lab_ctx
     result = lab_cli(lab_ctx, "fault", "b", "grades", "crash")
     assert result.returncode == 0, result.stderr
     assert wait_for(lambda: driver.unit_pid("grades") not in (None, before) and http_status(base + "/grades") == 200, 10) is not None
-    assert [row["restarts"] for row in driver.unit_states() if row["unit"] == "grades"][0] >= 1
+    assert [row.restarts for row in driver.unit_states() if row.unit == "grades"][0] >= 1
 
     result = lab_cli(lab_ctx, "fault", "b", "grades", "latency", "ms=500", "duration_s=5")
     assert result.returncode == 0, result.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from deploylab.compare import collect, profiles, report
 from deploylab.compare.matrix import Clock, run_model, stderr_log
-from deploylab.core import state
+from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError, UsageError
 
@@ -61,7 +61,7 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
         return 0
     profile = profiles.get(args.profile)
     keys = profiles.parse_models(args.models)
-    current = state.read_current(ctx.state_dir)
+    current = lifecycle.current(ctx.state_dir)
     if current:
         raise LabError(f"model {current} is up; `deploylab down` first (the comparison starts and stops every model)")
     compare_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-compare"

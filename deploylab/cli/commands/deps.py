@@ -8,6 +8,10 @@ from deploylab.core.driver import LabContext
 from deploylab.platform import deps
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No arguments: the services' requirements come from the manifest."""
+
+
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
     files = [service.requirements for service in ctx.manifest.services.values()]
     merged, conflicts = deps.union(files)

@@ -11,8 +11,15 @@ import argparse
 from deploylab.core import state
 from deploylab.core.driver import DRIVER_FAULTS, LabContext
 from deploylab.core.errors import LabError
-from deploylab.core.registry import make_driver
+from deploylab.core.registry import MODELS, make_driver
 from deploylab.measure import chaos
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help=f"the deployment model: {', '.join(MODELS)}")
+    parser.add_argument("unit", help="a unit (students, grades, web, gateway, shared) or, for chaos, a service")
+    parser.add_argument("kind", choices=DRIVER_FAULTS + chaos.KINDS)
+    parser.add_argument("params", nargs="*", metavar="key=value", help="e.g. ms=500 duration_s=30")
 
 
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
@@ -27,6 +34,8 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     if args.unit not in ctx.manifest.services:
         raise LabError(f"in-process faults target a service: one of {', '.join(ctx.manifest.services)}")
     token = state.deployment_secrets(ctx.model_dir(args.model)).get("chaos_token", "")
-    answer = chaos.inject(recorded["base_url"], args.unit, args.kind, params, token, ctx.manifest.chaos_prefix)
+    # A deployment's recorded entry; the lab's own when none was recorded (model C's state before it did).
+    base_url = recorded.get("base_url") or ctx.base_url
+    answer = chaos.inject(base_url, args.unit, args.kind, params, token, ctx.manifest.chaos_prefix)
     print(f"{args.kind} {args.unit}: {answer}")
     return 0

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-from collections.abc import Callable
 
-from deploylab.core import state
+from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError
+from deploylab.measure.seed import seed
 
 
-def load_seed(required: bool = True) -> Callable[[str], None] | None:
-    try:
-        return importlib.import_module("deploylab.measure.seed").seed
-    except ModuleNotFoundError as exc:
-        if exc.name != "deploylab.measure.seed" or required:
-            raise LabError("`deploylab seed` is not built yet") from None
-        return None
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No arguments: the model that is up says where."""
 
 
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
-    current = next(iter(state.up_models(ctx.state_dir)), None)
-    recorded = state.read_state(ctx.model_dir(current)) if current else None
-    if not recorded:
+    if not lifecycle.recorded_up(ctx.state_dir):
         raise LabError("no model is up: `deploylab up MODEL` first")
-    seed = load_seed()
-    assert seed is not None
-    seed(recorded["base_url"])
-    print(f"seeded {recorded['base_url']}")
+    seed(ctx.base_url)
+    print(f"seeded {ctx.base_url}")
     return 0

@@ -6,20 +6,23 @@ import argparse
 import json
 from typing import Any
 
-from deploylab.core import state
+from deploylab.core import lifecycle, state
 from deploylab.core.driver import LabContext
 from deploylab.core.registry import make_driver
 from deploylab.platform.probe import http_status
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="for scripts")
+
+
 def collect(ctx: LabContext) -> dict[str, Any]:
-    model = next(iter(state.up_models(ctx.state_dir)), None)
+    model = next(iter(lifecycle.recorded_up(ctx.state_dir)), None)
     recorded = state.read_state(ctx.model_dir(model)) if model else None
     if not model or not recorded:
         return {"model": None}
     driver = make_driver(model, ctx)
-    states = getattr(driver, "unit_states", None)
-    units = states() if states else [{"unit": u.name, "kind": u.kind, "services": list(u.services), "pid": None, "state": "?"} for u in driver.units()]
+    units = [unit.to_json() for unit in driver.unit_states()]
     base_url = recorded.get("base_url", ctx.base_url)
     health = http_status(base_url + ctx.manifest.entry_health)
     return {"model": model, "title": driver.title, "base_url": base_url, "health": health, "units": units}

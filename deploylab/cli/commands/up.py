@@ -5,31 +5,33 @@ from __future__ import annotations
 import argparse
 import sys
 
-from deploylab.cli.commands.seed import load_seed
-from deploylab.core import state
+from deploylab.cli.context import RESTART_POLICIES
+from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
-from deploylab.core.errors import LabError
-from deploylab.core.registry import make_driver
+from deploylab.core.registry import MODELS, make_driver
+from deploylab.measure.seed import seed
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help=f"the deployment model: {', '.join(MODELS)}")
+    parser.add_argument("--swarm", action="store_true", help="model D: a single-node Docker Swarm")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_arguments(parser)
+    parser.add_argument("--seed", action="store_true", help="load the sample data once it is up")
+    # also accepted after the verb: `deploylab up b --restart always`
+    parser.add_argument("--restart", dest="verb_restart", choices=RESTART_POLICIES, default=None,
+                        help="model B's restart policy")
 
 
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
-    driver = make_driver(args.model, ctx)  # an unknown model is the first thing to say
-    current = state.read_current(ctx.state_dir)
-    if current == args.model:
-        raise LabError(f"model {current} is already up; `deploylab down` first to start it again")
-    if current:
-        raise LabError(f"model {current} is up and holds the entry port; `deploylab down` first")
-    reason = driver.available()
-    if reason:
-        raise LabError(f"model {args.model} cannot run on this machine: {reason}")
-    deployment = driver.up()
-    state.write_current(ctx.state_dir, args.model)
+    driver = make_driver(args.model, ctx)
+    lifecycle.require_free_entry(driver)
+    lifecycle.require_available(driver)
+    deployment = lifecycle.bring_up(driver)
     if args.seed:
-        seed = load_seed(required=False)
-        if seed:
-            print("seeding the sample data", file=sys.stderr, flush=True)
-            seed(deployment.base_url)
-        else:
-            print("seed: not built yet (deploylab/measure/seed.py is missing); skipped", file=sys.stderr)
+        print("seeding the sample data", file=sys.stderr, flush=True)
+        seed(deployment.base_url)
     print(deployment.base_url)
     return 0
