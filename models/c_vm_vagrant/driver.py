@@ -91,6 +91,7 @@ class Driver(BaseDriver):
             "VAGRANT_DOTFILE_PATH": str(self.model_dir / "vagrant"),
             "VAGRANT_DEFAULT_PROVIDER": self.provider,
             "DEPLOYLAB_C_ENTRY_PORT": str(self.ctx.entry_port),
+            "DEPLOYLAB_C_GUEST_PORT": str(self.ctx.manifest.entry_port),
             "DEPLOYLAB_C_NETWORK": self.network,
             "DEPLOYLAB_C_NAME": self.prefix,
             "DEPLOYLAB_C_SSH_KEY": str(self.model_dir / "ssh" / "id_ed25519"),
