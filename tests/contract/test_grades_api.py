@@ -84,3 +84,10 @@ def test_wrong_method_is_405(api):
 def test_a_body_over_64_kib_is_413(api):
     body = {"grade_id": unique("T"), "building": "b" * (64 * 1024), "teacher": "T"}
     assert api.post("/grades", json=body).status_code == 413
+
+
+def test_a_foreign_host_name_is_400(api):
+    # DNS rebinding: a page of evil.example that re-resolved its name to the entry's address.
+    response = api.get("/grades", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("application/json")

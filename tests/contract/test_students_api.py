@@ -124,3 +124,11 @@ def test_a_body_over_64_kib_is_413(api, send):
     payload = {"name": BIG, "grade": "G1"}
     response = api.post("/students", **{"json" if send == "json" else "data": payload})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("path", ["/students", "/students/1"])
+def test_a_foreign_host_name_is_400(api, path):
+    # DNS rebinding: a page of evil.example that re-resolved its name to the entry's address.
+    response = api.get(path, headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert response.json()["error"]

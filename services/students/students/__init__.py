@@ -13,8 +13,8 @@ from typing import Any
 from chaos import ChaosMiddleware
 from flask import Flask
 
-from . import api, db, errors, ops
-from .config import ConfigError, from_env
+from . import api, db, errors, hosts, ops
+from .config import ConfigError, allowed_hosts, from_env
 
 MAX_BODY = 64 * 1024
 
@@ -28,10 +28,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_BODY, CHAOS_TOKEN="")
     app.config.from_mapping(settings)
+    app.config["STUDENTS_ALLOWED_HOSTS"] = allowed_hosts(settings.get("STUDENTS_ALLOWED_HOSTS", ""))
     app.json.sort_keys = False  # keep id, name, grade in the chapter's order
 
     db.init_app(app)
     errors.init_app(app)
+    hosts.init_app(app, app.config["STUDENTS_ALLOWED_HOSTS"])
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
 

@@ -7,6 +7,7 @@ def test_from_env_reads_only_the_service_variables():
     assert from_env({"STUDENTS_DB": " /data/s.sqlite3 ", "CHAOS_TOKEN": "t", "OTHER": "x"}) == {
         "STUDENTS_DB": "/data/s.sqlite3",
         "CHAOS_TOKEN": "t",
+        "STUDENTS_ALLOWED_HOSTS": "",
     }
 
 
