@@ -1,10 +1,15 @@
-"""Web: the roster joined from both APIs, and the add / update / delete forms that redirect to it."""
+"""Web: the roster joined from both APIs, and the add / update / delete forms that redirect to it.
+
+Forms are sent as a browser sends them: from the page that holds them, with its hidden csrf_token
+(the session keeps the cookie that goes with it).
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+import requests
 from support import read_page, unique
 
 HEADERS = ["No", "Name", "Grade", "Building", "Teacher", "Actions"]
@@ -19,6 +24,13 @@ def _roster(api):
     response = api.get("/")
     assert response.status_code == 200
     return read_page(response.text)
+
+
+def _token(api, page: str = "/") -> dict[str, str]:
+    """The hidden field of the form on `page`, to send along with the form's own fields."""
+    response = api.get(page)
+    assert response.status_code == 200, (page, response.status_code)
+    return {"csrf_token": read_page(response.text).inputs["csrf_token"]}
 
 
 def test_the_roster_page(api):
@@ -52,7 +64,7 @@ def test_the_add_form_creates_and_redirects(api, first, last):
     tag = unique("")
     first, last = first.format(u=tag), last.format(u=tag)
     name = " ".join(part for part in (first, last) if part)
-    response = api.post("/", data={"first_name": first, "last_name": last, "grade": "G1"})
+    response = api.post("/", data={"first_name": first, "last_name": last, "grade": "G1", **_token(api)})
     assert _redirects_to_roster(response), (response.status_code, response.text[:300])
     row = _roster(api).row_of(name)
     assert row is not None and row[2] == "G1"
@@ -68,9 +80,8 @@ def test_the_update_form_shows_and_saves(api, make_student):
     assert inputs["grade"] == "G1"
 
     new_last = unique("After")
-    response = api.post(
-        f"/update/{student['id']}", data={"first_name": "Renamed", "last_name": new_last, "grade": "G2"}
-    )
+    fields = {"first_name": "Renamed", "last_name": new_last, "grade": "G2", "csrf_token": inputs["csrf_token"]}
+    response = api.post(f"/update/{student['id']}", data=fields)
     assert _redirects_to_roster(response)
     assert api.get(f"/students/{student['id']}").json() == {
         "id": student["id"],
@@ -79,11 +90,37 @@ def test_the_update_form_shows_and_saves(api, make_student):
     }
 
 
-def test_the_delete_link_deletes_and_redirects(api, make_student):
+def test_the_delete_link_asks_and_the_confirmation_deletes_and_redirects(api, make_student):
     student = make_student()
-    assert _redirects_to_roster(api.get(f"/delete/{student['id']}"))
+    confirm = api.get(f"/delete/{student['id']}")
+    assert confirm.status_code == 200 and student["name"] in confirm.text
+    assert api.get(f"/students/{student['id']}").status_code == 200  # a GET only asks
+    token = read_page(confirm.text).inputs["csrf_token"]
+    assert _redirects_to_roster(api.post(f"/delete/{student['id']}", data={"csrf_token": token}))
     assert api.get(f"/students/{student['id']}").status_code == 404
     assert _roster(api).row_of(student["name"]) is None
+
+
+def test_forms_without_their_pages_token_are_refused_and_change_nothing(api, make_student):
+    student = make_student()
+    token = _token(api)
+    name = f"Forged {unique('F')}"
+    forged = [
+        ("/", {"first_name": name, "grade": "G1"}, {}),
+        (f"/update/{student['id']}", {"first_name": name, "grade": "G1"}, {}),
+        (f"/delete/{student['id']}", {}, {}),
+        (f"/delete/{student['id']}", {**token, "csrf_token": "x" * 43}, {}),
+        (f"/delete/{student['id']}", token, {"Origin": "http://evil.example"}),  # the token, from another site
+    ]
+    for path, fields, headers in forged:
+        response = api.post(path, data=fields, headers=headers)
+        assert response.status_code == 403, (path, response.status_code)
+        assert response.headers["Content-Type"].startswith("text/html")
+    # And a cross-site request carries no cookie at all (SameSite=Strict): the field alone is not enough.
+    stranger = requests.post(f"{api.base_url}/delete/{student['id']}", data=token, timeout=10, allow_redirects=False)
+    assert stranger.status_code == 403
+    assert api.get(f"/students/{student['id']}").json() == student
+    assert _roster(api).row_of(name) is None
 
 
 @pytest.mark.parametrize("path", ["/update/999999999", "/delete/999999999", "/update/abc"])
@@ -98,7 +135,7 @@ def test_unknown_students_in_the_pages_are_404(api, path):
 )
 def test_invalid_forms_show_their_errors(api, make_student, fields):
     for path in ("/", f"/update/{make_student()['id']}"):
-        response = api.post(path, data=fields)
+        response = api.post(path, data={**fields, **_token(api, path)})
         assert response.status_code in (200, 400, 422), (path, response.status_code)
         assert response.headers["Content-Type"].startswith("text/html")
         assert {"first_name", "last_name", "grade"} <= set(read_page(response.text).inputs)

@@ -11,6 +11,12 @@ from fakes import GRADES, STUDENTS, FakeBackend  # noqa: E402
 from web import create_app  # noqa: E402
 
 TIMEOUT_S = 0.5
+# The double-submit pair a browser holds after loading a page with a form (see test_csrf.py for the real thing).
+CSRF_TOKEN = "t0ken-" + "x" * 37
+
+
+def with_token(form: dict) -> dict:
+    return {**form, "csrf_token": CSRF_TOKEN}
 
 
 @pytest.fixture
@@ -34,4 +40,6 @@ def app(students, grades):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    client = app.test_client()
+    client.set_cookie("web_csrf", CSRF_TOKEN)
+    return client

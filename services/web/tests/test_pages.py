@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from conftest import TIMEOUT_S
+from conftest import TIMEOUT_S, with_token
 from fakes import FakeBackend, closed_url
 from web import create_app
 
@@ -108,7 +108,7 @@ def test_a_missing_or_unsafe_request_id_is_replaced_by_a_new_one(client, student
     [("Cher", "", "Cher"), ("Ada", "Lovelace", "Ada Lovelace"), ("Mary Ann", "Evans", "Mary Ann Evans")],
 )
 def test_add_posts_the_joined_name_as_a_form_and_returns_to_the_roster(client, students, first, last, stored):
-    response = client.post("/", data={"first_name": first, "last_name": last, "grade": "G1"})
+    response = client.post("/", data=with_token({"first_name": first, "last_name": last, "grade": "G1"}))
     assert response.status_code == 303 and response.headers["Location"] == "/"
     (created,) = [r for r in students.requests if r.method == "POST"]
     assert created.mimetype == "application/x-www-form-urlencoded"
@@ -123,16 +123,27 @@ def test_edit_form_shows_a_name_of_any_length_and_saves_it_back(client, students
     assert response.status_code == 200
     first, _, last = stored.partition(" ")
     assert f'value="{first}"' in html and f'value="{last}"' in html
-    saved = client.post("/update/1", data={"first_name": first, "last_name": last + " Jr", "grade": "G2"})
+    saved = client.post("/update/1", data=with_token({"first_name": first, "last_name": last + " Jr", "grade": "G2"}))
     assert saved.status_code == 303 and saved.headers["Location"] == "/"
     assert students.items[1] == {"id": 1, "name": f"{stored} Jr", "grade": "G2"}
     assert [r.method for r in students.requests if r.path == "/students/1"] == ["GET", "PUT"]
 
 
-def test_delete_removes_the_student_and_returns_to_the_roster(client, students):
-    response = client.get("/delete/2")
+def test_the_delete_link_asks_first_and_deletes_nothing(client, students):
+    response, html = page(client, "/delete/2")
+    assert response.status_code == 200
+    assert "Alan Turing" in html and 'action="/delete/2"' in html and 'method="post"' in html
+    assert 2 in students.items and "DELETE" not in {r.method for r in students.requests}
+
+
+def test_the_confirmed_delete_removes_the_student_and_returns_to_the_roster(client, students):
+    response = client.post("/delete/2", data=with_token({}))
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert 2 not in students.items
+
+
+def test_deleting_an_unknown_id_is_a_404(client):
+    assert client.post("/delete/999", data=with_token({})).status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/update/999", "/delete/999", "/update/abc", "/nowhere"])
@@ -144,7 +155,7 @@ def test_unknown_ids_and_paths_are_a_readable_404(client, path):
 
 
 def test_saving_an_unknown_id_is_a_404(client):
-    assert client.post("/update/999", data={"first_name": "Ada"}).status_code == 404
+    assert client.post("/update/999", data=with_token({"first_name": "Ada"})).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -156,33 +167,33 @@ def test_saving_an_unknown_id_is_a_404(client):
     ],
 )
 def test_invalid_forms_are_shown_again_with_the_message(client, students, form, message):
-    response = client.post("/", data=form)
+    response = client.post("/", data=with_token(form))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in html and "<td>Ada Lovelace</td>" in html  # the roster is still there
     assert "POST" not in {r.method for r in students.requests}
-    edited = client.post("/update/1", data=form)
+    edited = client.post("/update/1", data=with_token(form))
     assert edited.status_code == 400 and message in edited.get_data(as_text=True)
 
 
 def test_field_errors_from_students_are_shown_beside_the_input(client, students):
     students.reject = {"error": "invalid input", "fields": {"name": ["That name is taken."]}}
-    response = client.post("/", data={"first_name": "Ada", "last_name": "Lovelace", "grade": "G1"})
+    response = client.post("/", data=with_token({"first_name": "Ada", "last_name": "Lovelace", "grade": "G1"}))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "That name is taken." in html and 'value="Lovelace"' in html
-    edited = client.post("/update/1", data={"first_name": "Ada", "grade": "G1"})
+    edited = client.post("/update/1", data=with_token({"first_name": "Ada", "grade": "G1"}))
     assert edited.status_code == 400 and "That name is taken." in edited.get_data(as_text=True)
 
 
 def test_adding_while_students_is_down_is_a_503_page(client, students):
     students.stop()
-    response = client.post("/", data={"first_name": "Ada", "grade": "G1"})
+    response = client.post("/", data=with_token({"first_name": "Ada", "grade": "G1"}))
     assert response.status_code == 503 and "Students is unavailable" in response.get_data(as_text=True)
 
 
 def test_an_oversized_form_is_refused_with_413(client):
-    response = client.post("/", data={"first_name": "x" * 70_000})
+    response = client.post("/", data={"first_name": "x" * 70_000})  # refused before any token is read
     assert response.status_code == 413
 
 

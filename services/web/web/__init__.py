@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from chaos import ChaosMiddleware
 from flask import Flask
 
-from . import errors, health, hosts, request_id, views
+from . import csrf, errors, health, hosts, request_id, views
 from .config import WebConfig
 from .services import Services
 
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, str | float] | None = None) -> Flask:
     )
     app.extensions["web"] = Services.build(settings)
     hosts.init_app(app, settings.allowed_hosts, exempt=health.PATHS)
+    csrf.init_app(app)
     request_id.init_app(app)
     errors.init_app(app)
     app.register_blueprint(views.bp)

@@ -1,6 +1,7 @@
-"""The chapter's pages: the roster with its add form, the edit form, and delete.
+"""The chapter's pages: the roster with its add form, the edit form, and delete (asked, then posted).
 
 Backend failures are not caught here: errors.py maps them to pages (unknown id 404, Students down 503).
+Every POST has passed csrf.py's check before it gets here.
 """
 
 from __future__ import annotations
@@ -76,6 +77,13 @@ def update(student_id: int) -> Response | tuple[str, int, dict]:
 
 
 @bp.get("/delete/<int:student_id>")
+def confirm_delete(student_id: int) -> str:
+    # The chapter's delete link lands here and only asks: a GET that deleted could be fired by any page
+    # the user visits (an <img> pointing at it is enough), with no form and no token to check.
+    return render_template("delete.html", student=services().students.get(student_id, request_id()))
+
+
+@bp.post("/delete/<int:student_id>")
 def delete(student_id: int) -> Response:
     services().students.delete(student_id, request_id())
     return _back_to_roster()
