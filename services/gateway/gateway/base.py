@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from asyncio import Future
 from typing import Any
 
 from tornado.httputil import HTTPHeaders
 from tornado.web import HTTPError, RequestHandler
 
 from .config import GatewayConfig
+from .timing import gateway_entry
 from .upstream import UpstreamPool
 
 # Ids from clients are kept only when they are short and plain, so they are safe in logs and headers.
@@ -49,6 +51,12 @@ class GatewayHandler(RequestHandler):
     def prepare(self) -> None:
         self.request_id = request_id_for(self.request.headers)
         self.set_header("X-Request-ID", self.request_id)
+
+    def finish(self, chunk: str | bytes | dict | None = None) -> Future[None]:
+        # Here rather than in each handler, so errors (write_error, after send_error's clear()) have it too.
+        if not self._headers_written:
+            self.set_header("Server-Timing", gateway_entry(self.request.request_time()))
+        return super().finish(chunk)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]

@@ -1,4 +1,5 @@
-"""The reverse proxy: route by path prefix, forward the request, pass the upstream's answer back untouched.
+"""The reverse proxy: route by path prefix, forward the request, pass the upstream's answer back untouched
+(but for hop-by-hop headers, and the gateway's own entry added to Server-Timing).
 
 It is a Tornado routing target (an HTTPServerConnectionDelegate) rather than a RequestHandler: a
 handler's per-request machinery (default headers, Date formatting, ETag, flush) doubled the
@@ -26,6 +27,7 @@ from tornado.log import app_log
 from .base import error_json, request_id_for
 from .config import GatewayConfig
 from .logs import log_access
+from .timing import server_timing
 from .upstream import UpstreamPool, UpstreamResponse, UpstreamTimeout, UpstreamUnavailable
 
 # Headers that describe one connection, not the message (RFC 9110 section 7.6.1).
@@ -163,12 +165,14 @@ class ProxiedRequest(HTTPMessageDelegate):
     def respond(self, status: int, reason: str, headers: HTTPHeaders, body: bytes) -> None:
         if self.answered:
             return
+        seconds = time.monotonic() - self.started
         headers["X-Request-ID"] = self.request_id
+        headers["Server-Timing"] = server_timing(headers.get_list("Server-Timing"), seconds)
         start_line = ResponseStartLine("HTTP/1.1", status, reason or responses.get(status, "Unknown"))
         self.connection.write_headers(start_line, headers, body if body and self.method != "HEAD" else None)
         self.answered = True  # only now: when writing raised, fail() can still answer
         self.connection.finish()
-        log_access(self.method, self.path, status, self.upstream, time.monotonic() - self.started, self.request_id)
+        log_access(self.method, self.path, status, self.upstream, seconds, self.request_id)
 
 
 def _connection_tokens(headers: HTTPHeaders) -> set[str]:
