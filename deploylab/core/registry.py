@@ -8,10 +8,10 @@ from deploylab.core.driver import Driver, LabContext
 from deploylab.core.errors import LabError
 
 MODELS: dict[str, str] = {
-    "a": "models.a_shared_server.driver",
-    "b": "models.b_per_service_server.driver",
-    "c": "models.c_vm_vagrant.driver",
-    "d": "models.d_containers.driver",
+    "a": "deploylab_models.a_shared_server.driver",
+    "b": "deploylab_models.b_per_service_server.driver",
+    "c": "deploylab_models.c_vm_vagrant.driver",
+    "d": "deploylab_models.d_containers.driver",
 }
 
 

@@ -43,9 +43,8 @@ def serve(manifest: Manifest) -> Iterator[Entry]:
         }
         sys.path[:0] = [str(manifest.common_dir)] + [str(s.dir) for s in manifest.services.values()]
         # Model A's own host loads the apps and does the routing, the chaos routes and the health.
+        from deploylab_models.a_shared_server.host import SharedHost, load_app  # needs services/common on sys.path
         from routing import RouteTable
-
-        from models.a_shared_server.host import SharedHost, load_app  # needs services/common on sys.path
 
         apps = {}
         for service in manifest.services.values():

@@ -6,16 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from deploylab_models.c_vm_vagrant.driver import with_hosts
+from deploylab_models.d_containers import wiring
+from deploylab_models.d_containers.stats import from_stats, working_set
+from deploylab_models.d_containers.topology import Swarm
 
 from deploylab.core import manifest
 from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError
 from deploylab.platform.base_image import apt_mirror
 from deploylab.platform.image_cache import context_tar
-from models.c_vm_vagrant.driver import with_hosts
-from models.d_containers import wiring
-from models.d_containers.stats import from_stats, working_set
-from models.d_containers.topology import Swarm
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,14 +7,14 @@ import stat
 from pathlib import Path
 
 import pytest
+from deploylab_models.a_shared_server.driver import Driver as DriverA
+from deploylab_models.b_per_service_server.driver import Driver as DriverB
+from deploylab_models.c_vm_vagrant.bundle import Bundle
+from deploylab_models.c_vm_vagrant.deploy_vars import deploy_vars
+from deploylab_models.d_containers import wiring as d_wiring
 
 from deploylab.core import manifest, state, wiring
 from deploylab.core.driver import LabContext
-from models.a_shared_server.driver import Driver as DriverA
-from models.b_per_service_server.driver import Driver as DriverB
-from models.c_vm_vagrant.bundle import Bundle
-from models.c_vm_vagrant.deploy_vars import deploy_vars
-from models.d_containers import wiring as d_wiring
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {"chaos_token": "token", "secret_key": "key"}

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, bring_up, run_contract_suite
+from deploylab_models.c_vm_vagrant.driver import MACHINES, Driver
 
 from deploylab.core.driver import Deployment, LabContext
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.probe import http_status
-from models.c_vm_vagrant.driver import MACHINES, Driver
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 ANSIBLE_DIR = ROOT / "models" / "c_vm_vagrant" / "ansible"

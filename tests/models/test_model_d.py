@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import ROOT, bring_up, run_contract_suite, wait_for
+from deploylab_models.d_containers import cli
 
 from deploylab.core.driver import Deployment, Driver, LabContext
 from deploylab.core.errors import LabError
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.probe import http_status
-from models.d_containers import cli
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
