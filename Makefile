@@ -27,8 +27,9 @@ $(VENV)/.ok: pyproject.toml $(SERVICE_REQS)
 test: setup ## every test: units, middleware, contract suite, and each model this machine can run
 	bash tests/run.sh
 
-lint: setup ## ruff over the lab and the services
+lint: setup ## ruff over everything, and the type check of the lab and the models (mypy, configured in pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 docker: ## install Docker (docker.io, docker-compose, debootstrap) when missing and start dockerd
 	@bash scripts/system-deps.sh docker

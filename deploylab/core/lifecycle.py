@@ -27,7 +27,7 @@ def recorded_up(state_dir: Path) -> list[str]:
     """The current model first, then any other with a state.json (started, and never taken down through here)."""
     first = current(state_dir)
     recorded = sorted(path.parent.name for path in state_dir.glob("*/state.json"))
-    return [first] * bool(first) + [model for model in recorded if model != first]
+    return ([first] if first else []) + [model for model in recorded if model != first]
 
 
 def require_free_entry(driver: Driver) -> None:

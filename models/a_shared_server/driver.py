@@ -102,7 +102,7 @@ class Driver(ProcessDriver):
         recorded = self.require_up()
         pid = self.unit_pid(unit)
         if kind == "kill":
-            if procs.alive(pid):
+            if pid is not None and procs.alive(pid):
                 os.kill(pid, signal.SIGKILL)  # nothing restarts it: that is model A
             return
         if kind in ("stop", "redeploy") and pid:

@@ -129,7 +129,7 @@ class Driver(ProcessDriver):
         self.require_up()
         if kind == "kill":
             pid = self.unit_pid(unit)
-            if not procs.alive(pid):
+            if pid is None or not procs.alive(pid):
                 raise LabError(f"model b: {unit} is not running")
             procs.signal_group(pid, signal.SIGKILL)  # the supervisor notices and restarts it
             return
