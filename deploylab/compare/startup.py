@@ -90,7 +90,7 @@ def run_startup(
         "idle": {**idle_figures(readings), "seconds": idle_s},
         "disk": footprint.measure(ctx, model_key).to_json(),
         "environments": footprint.environments(ctx, model_key),
-        "machine": machine.facts(),
+        "machine": machine.facts().to_json(),
         "pinning": {"sut_cpus": ctx.sut_cpus, "generator_cpus": generator_cpus(ctx.sut_cpus)},
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -40,8 +40,18 @@ class Figures:
     error_rate: float  # failed / count
     degraded_rate: float  # degraded / count
 
+    def rounded(self) -> Figures:
+        """As summary.json keeps them: floats to 4 decimals."""
+        return Figures(**{key: (round(value, 4) if isinstance(value, float) else value)
+                          for key, value in asdict(self).items()})
+
     def to_json(self) -> dict[str, Any]:
-        return {key: (round(value, 4) if isinstance(value, float) else value) for key, value in asdict(self).items()}
+        return asdict(self.rounded())
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Figures:
+        return cls(raw["count"], raw["throughput"], raw["p50"], raw["p95"], raw["p99"], raw["error_rate"],
+                   raw["degraded_rate"])
 
 
 def read_requests(paths: Iterable[Path]) -> list[Request]:

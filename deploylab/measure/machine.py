@@ -7,9 +7,10 @@ import platform
 import shutil
 import subprocess
 from importlib import metadata
-from typing import Any
 
 import psutil
+
+from deploylab.measure.records import Machine
 
 PACKAGES = ("flask", "django", "djangorestframework", "tornado", "waitress", "locust", "psutil", "requests")
 TOOLS = {"docker": ["docker", "--version"], "vagrant": ["vagrant", "--version"]}
@@ -49,12 +50,6 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-def facts() -> dict[str, Any]:
-    return {
-        "cpu_model": cpu_model(),
-        "cores": os.cpu_count(),
-        "memory_bytes": psutil.virtual_memory().total,
-        "kernel": platform.release(),
-        "os": platform.platform(),
-        "versions": versions(),
-    }
+def facts() -> Machine:
+    return Machine(cpu_model=cpu_model(), cores=os.cpu_count(), memory_bytes=psutil.virtual_memory().total,
+                   kernel=platform.release(), os=platform.platform(), versions=versions())

@@ -27,6 +27,7 @@ from deploylab.core.driver import DRIVER_FAULTS, Deployment, Driver, LabContext
 from deploylab.core.errors import LabError
 from deploylab.measure import calibrate, machine
 from deploylab.measure.faults import Timeline
+from deploylab.measure.records import DeploymentInfo, HostSpeed, Pinning, RunMeta, RunSummary, UnitInfo
 from deploylab.measure.sampler import Sampler
 from deploylab.measure.scenarios import Scenario
 from deploylab.measure.seed import seed
@@ -43,12 +44,12 @@ WARMUP_PATHS = ("/", "/students", "/grades", "/students/1", "/grades/G1")
 class RunResult:
     run_id: str
     out_dir: Path
-    summary: dict[str, Any]
+    summary: RunSummary
     partial: bool
 
     @property
     def generator_overloaded(self) -> bool:
-        return bool(self.summary.get("generator", {}).get("overloaded"))
+        return self.summary.generator.overloaded
 
 
 class EventLog:
@@ -146,6 +147,27 @@ def _existing_deployment(driver: Driver) -> Deployment | None:
     return Deployment(driver.name, ctx.base_url, driver.units(), token, ready_seconds=float("nan"))
 
 
+@dataclass
+class _Run:
+    """One run's pieces as it goes: what it drives, what it started, and its metadata so far (a record,
+    replaced as each step adds to it)."""
+
+    ctx: LabContext
+    driver: Driver
+    scenario: Scenario
+    out_dir: Path
+    events: EventLog
+    meta: RunMeta
+    show_progress: bool = True
+    deployment: Deployment | None = None
+    brought_up: bool = False
+    sampler: Sampler | None = None
+    timeline: Timeline | None = None
+
+    def note(self, **changes: Any) -> None:
+        self.meta = replace(self.meta, **changes)
+
+
 def run_scenario(
     ctx: LabContext,
     driver: Driver,
@@ -160,61 +182,82 @@ def run_scenario(
     """Run one scenario against one model and write its report into out_dir. `profile` is recorded only:
     the scenario passed in is already shaped by it (deploylab.measure.scenarios.load)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    events = EventLog(out_dir / "events.jsonl")
-    meta: dict[str, Any] = {
-        "run_id": out_dir.name, "model": driver.name, "model_title": getattr(driver, "title", driver.name),
-        "scenario": scenario, "profile": profile or scenario.profile, "machine": machine.facts(),
-        "pinning": {"sut_cpus": ctx.sut_cpus, "generator_cpus": generator_cpus(ctx.sut_cpus)},
-        "started": time.time(),
-    }
-    brought_up, partial = False, False
-    sampler: Sampler | None = None
+    meta = RunMeta(
+        run_id=out_dir.name, model=driver.name, model_title=getattr(driver, "title", driver.name),
+        scenario=scenario, profile=profile or scenario.profile, machine=machine.facts(),
+        pinning=Pinning(ctx.sut_cpus, generator_cpus(ctx.sut_cpus)), started=time.time(),
+    )
+    run = _Run(ctx, driver, scenario, out_dir, EventLog(out_dir / "events.jsonl"), meta, show_progress)
+    partial = False
     try:
-        deployment = _existing_deployment(driver)
-        if deployment is None:
-            events("up-start")
-            driver.build()
-            deployment = driver.up()
-            state.write_current(ctx.state_dir, driver.name)
-            brought_up = True
-            events("up-ready", {"ready_seconds": deployment.ready_seconds})
-        else:
-            events("reused", {"base_url": deployment.base_url})
-        meta["deployment"] = {
-            "base_url": deployment.base_url, "ready_seconds": deployment.ready_seconds, "brought_up": brought_up,
-            "units": [{"name": u.name, "kind": u.kind, "services": list(u.services)} for u in deployment.units],
-        }
-        seeded = seed(deployment.base_url)
-        events("seeded", {"students_created": seeded.students_created, "grades_created": seeded.grades_created})
-        sampler = Sampler(driver, out_dir / "samples.jsonl", events)
-        sampler.start()
-        meta["idle"] = (time.time(), time.time() + idle_s)
-        time.sleep(idle_s)
-        events("warmup", {"requests": warm_up(deployment.base_url, scenario.warmup_s)})
-        capacity = scenario.shape == "step"
-        if capacity:  # the host's speed just before and just after: throughput is measured against it
-            meta["host_speed"] = {"before": calibrate.host_speed(ctx.sut_cpus, 0.5), "unit": calibrate.UNIT}
-        partial = _load(ctx, driver, deployment, scenario, out_dir, events, sampler, meta, show_progress)
-        if capacity:
-            meta["host_speed"]["after"] = calibrate.host_speed(ctx.sut_cpus, 0.5)
+        _bring_up(run)
+        _settle(run, idle_s)
+        partial = _measure(run)
     except KeyboardInterrupt:
         partial = True
-        events("interrupted")
+        run.events("interrupted")
     finally:
-        timeline = meta.pop("_timeline", None)
-        try:
-            for part in (timeline, sampler):
-                if part is not None:
-                    part.stop()
-        finally:
-            if brought_up and not keep_up:
-                events("down")
-                driver.down()
-                state.clear_current(ctx.state_dir, driver.name)
-    meta["ended"] = time.time()
-    meta["partial"] = partial
-    summary = write_reports(out_dir, meta, events.events, sampler.taken() if sampler else [], GENERATOR_LIMIT)
+        _wind_down(run, keep_up)
+    run.note(ended=time.time(), partial=partial)
+    samples = run.sampler.taken() if run.sampler else []
+    summary = write_reports(out_dir, run.meta, run.events.events, samples, GENERATOR_LIMIT)
     return RunResult(out_dir.name, out_dir, summary, partial)
+
+
+def _bring_up(run: _Run) -> None:
+    """The deployment already up, or a new one (built, started, recorded as the current model)."""
+    driver, events = run.driver, run.events
+    deployment = _existing_deployment(driver)
+    if deployment is None:
+        events("up-start")
+        driver.build()
+        deployment = driver.up()
+        state.write_current(run.ctx.state_dir, driver.name)
+        run.brought_up = True
+        events("up-ready", {"ready_seconds": deployment.ready_seconds})
+    else:
+        events("reused", {"base_url": deployment.base_url})
+    run.deployment = deployment
+    run.note(deployment=DeploymentInfo(
+        deployment.base_url, deployment.ready_seconds, run.brought_up,
+        tuple(UnitInfo(u.name, u.kind, tuple(u.services)) for u in deployment.units)))
+
+
+def _settle(run: _Run, idle_s: float) -> None:
+    """Seeded, the sampler running, idle readings with no load at all, then a warm-up that is not measured."""
+    assert run.deployment is not None
+    seeded = seed(run.deployment.base_url)
+    run.events("seeded", {"students_created": seeded.students_created, "grades_created": seeded.grades_created})
+    run.sampler = Sampler(run.driver, run.out_dir / "samples.jsonl", run.events)
+    run.sampler.start()
+    run.note(idle=(time.time(), time.time() + idle_s))
+    time.sleep(idle_s)
+    run.events("warmup", {"requests": warm_up(run.deployment.base_url, run.scenario.warmup_s)})
+
+
+def _measure(run: _Run) -> bool:
+    """The load with its fault timeline; around a capacity run, the host's speed just before and just after
+    (throughput is measured against it). True when interrupted."""
+    capacity = run.scenario.shape == "step"
+    if capacity:
+        run.note(host_speed=HostSpeed(calibrate.host_speed(run.ctx.sut_cpus, 0.5), calibrate.UNIT))
+    partial = _load(run)
+    if capacity and run.meta.host_speed is not None:
+        run.note(host_speed=replace(run.meta.host_speed, after=calibrate.host_speed(run.ctx.sut_cpus, 0.5)))
+    return partial
+
+
+def _wind_down(run: _Run, keep_up: bool) -> None:
+    """The timeline and the sampler stopped; the deployment taken down if this run brought it up."""
+    try:
+        for part in (run.timeline, run.sampler):
+            if part is not None:
+                part.stop()
+    finally:
+        if run.brought_up and not keep_up:
+            run.events("down")
+            run.driver.down()
+            state.clear_current(run.ctx.state_dir, run.driver.name)
 
 
 def _ended(process: subprocess.Popen[bytes], timeout_s: float) -> bool:
@@ -236,30 +279,29 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _load(
-    ctx: LabContext, driver: Driver, deployment: Deployment, scenario: Scenario, out_dir: Path,
-    events: EventLog, sampler: Sampler, meta: dict[str, Any], show_progress: bool,
-) -> bool:
+def _load(run: _Run) -> bool:
     """Locust for the scenario's duration with the fault timeline beside it. True when interrupted.
 
     A timeline with a slow action (a redeploy) keeps the load going until the action was carried out and the
     scenario's after-time has passed, up to the deployment's up timeout: a redeploy measured after the load
     ended would show nothing."""
+    ctx, scenario, out_dir, events = run.ctx, run.scenario, run.out_dir, run.events
+    assert run.deployment is not None and run.sampler is not None
     tail = load_tail_s(scenario)
     run_time = scenario.duration_s + (ctx.up_timeout if tail is not None else 0.0)
-    command = locust_command(ctx, scenario, deployment.base_url, out_dir, run_time)
-    meta["locust_command"] = command
+    command = locust_command(ctx, scenario, run.deployment.base_url, out_dir, run_time)
+    run.note(locust_command=tuple(command))
     t0 = time.time()
     process = subprocess.Popen(command, cwd=ctx.root, stdout=subprocess.DEVNULL,
                                stderr=(out_dir / "locust.stderr").open("w"), start_new_session=True)
-    meta["load"] = (t0, t0 + scenario.duration_s)
+    run.note(load=(t0, t0 + scenario.duration_s))
     events("load-start", {"pid": process.pid, "users": scenario.users, "shape": scenario.shape})
-    sampler.watch_generator(process.pid)
-    timeline = Timeline(driver, deployment, scenario.faults, t0, events, ctx.manifest.chaos_prefix)
-    meta["_timeline"] = timeline
+    run.sampler.watch_generator(process.pid)
+    timeline = Timeline(run.driver, run.deployment, scenario.faults, t0, events, ctx.manifest.chaos_prefix)
+    run.timeline = timeline
     timeline.start()
     progress = Progress(out_dir / "locust_stats_history.csv", t0, scenario.duration_s, timeline.active,
-                        enabled=show_progress)
+                        enabled=run.show_progress)
     planned_end = t0 + scenario.duration_s
     try:
         while not _ended(process, 0.25):
@@ -273,8 +315,8 @@ def _load(
         return True
     finally:
         progress.done()
-        sampler.watch_generator(None)
-    meta["load"] = (t0, min(time.time(), t0 + run_time))
+        run.sampler.watch_generator(None)
+    run.note(load=(t0, min(time.time(), t0 + run_time)))
     events("load-end", {"exit_code": process.returncode})
     if process.returncode not in (0, 1):  # 1: some requests failed, which a fault run expects
         raise LabError(f"locust exited with {process.returncode}; see {out_dir / 'locust.log'}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,13 @@ class Fault:
     @property
     def target(self) -> str:
         return self.unit or self.service
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Fault:
+        return cls(**raw)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,17 @@ class Scenario:
     thresholds: Thresholds = Thresholds()
     profile: str = "full"
     steady_s: float = 0.0  # a chained run's lead with no fault: its stretch stands for the steady scenario
+
+    def to_json(self) -> dict[str, Any]:
+        """asdict, with the timeline last (summary.json's order)."""
+        found = asdict(self)
+        return {**{key: value for key, value in found.items() if key != "faults"}, "faults": found["faults"]}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Scenario:
+        """Fields a scenario did not have yet when the file was written take their defaults."""
+        return cls(**{**raw, "faults": tuple(Fault.from_json(f) for f in raw.get("faults", [])),
+                      "thresholds": Thresholds(**raw.get("thresholds", {}))})
 
     def rescaled(self, duration_s: float) -> Scenario:
         """The same scenario over another duration: every time in the timeline moves in proportion."""

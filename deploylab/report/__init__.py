@@ -6,16 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+from deploylab.measure.records import RunMeta, RunSummary
 from deploylab.report import html, markdown
 from deploylab.report.summary import summarize
 
 
 def write_reports(
-    out_dir: Path, meta: dict[str, Any], events: list[dict[str, Any]], samples: list[dict[str, Any]],
+    out_dir: Path, meta: RunMeta, events: list[dict[str, Any]], samples: list[dict[str, Any]],
     generator_limit: float,
-) -> dict[str, Any]:
+) -> RunSummary:
     summary, series = summarize(out_dir, meta, events, samples, generator_limit)
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    (out_dir / "summary.json").write_text(json.dumps(summary.to_json(), indent=2, default=str))
     (out_dir / "summary.md").write_text(markdown.render(summary))
     (out_dir / "report.html").write_text(html.render(summary, series))
     return summary

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from html import escape
-from typing import Any
 
+from deploylab.measure.records import RunSummary
 from deploylab.measure.resources import cpu_series, generator_cpu, memory_bytes, per_unit
 from deploylab.report import tables
-from deploylab.report.markdown import headline
+from deploylab.report.markdown import fault_title, headline
+from deploylab.report.summary import Series
 from deploylab.report.svg import line_chart
 from loadtests.groups import GROUPS
 
@@ -23,18 +25,18 @@ def _table(columns: Sequence[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _charts(summary: dict[str, Any], series: dict[str, Any]) -> list[str]:
-    t0, bin_s, bins = series["t0"], series["bin_s"], series["bins"]
-    x_max = summary["load_window_s"][1] or 1.0
-    shaded = [tuple(f["window_s"]) for f in summary["faults"]]
+def _charts(summary: RunSummary, series: Series) -> list[str]:
+    t0, bin_s, bins = series.t0, series.bin_s, series.bins
+    x_max = summary.load_window_s[1] or 1.0
+    shaded = [f.window_s for f in summary.faults]
     mid = lambda i: (i + 0.5) * bin_s  # noqa: E731
     rps = {g: [(mid(i), b.throughput) for i, b in enumerate(bins[g])] for g in GROUPS}
     p95 = {g: [(mid(i), b.p95) for i, b in enumerate(bins[g])] for g in GROUPS}
     bad = {f"{g} {kind}": [(mid(i), 100 * getattr(b, attr) if b.count else None) for i, b in enumerate(bins[g])]
            for g in GROUPS for kind, attr in (("failed", "error_rate"), ("degraded", "degraded_rate"))}
-    units = per_unit(series["samples"])
+    units = per_unit(series.samples)
     cpu = {u: [(t - t0, v) for t, v in cpu_series(rows)] for u, rows in units.items()}
-    cpu["load generator"] = [(t - t0, v) for t, v in generator_cpu(series["samples"])]
+    cpu["load generator"] = [(t - t0, v) for t, v in generator_cpu(series.samples)]
     memory = {u: [(r["t"] - t0, memory_bytes(r) / 2**20 if r.get("up") else None) for r in rows] for u, rows in units.items()}
     window = lambda s: {k: [(x, y) for x, y in v if 0 <= x <= x_max] for k, v in s.items()}  # noqa: E731
     return [
@@ -46,30 +48,30 @@ def _charts(summary: dict[str, Any], series: dict[str, Any]) -> list[str]:
     ]
 
 
-def render(summary: dict[str, Any], series: dict[str, Any]) -> str:
+def render(summary: RunSummary, series: Series) -> str:
     lines = headline(summary)
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Run {escape(summary['run_id'])}</title>",
-             f"<style>{STYLE}</style></head><body><h1>Run {escape(summary['run_id'])}</h1><ul>"]
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Run {escape(summary.run_id)}</title>",
+             f"<style>{STYLE}</style></head><body><h1>Run {escape(summary.run_id)}</h1><ul>"]
     parts += [f"<li class='{'warn' if line.startswith('**') else ''}'>{escape(line.replace('**', ''))}</li>" for line in lines]
     parts += ["</ul><h2>Over time</h2>", *_charts(summary, series)]
     parts += ["<h2>Per endpoint group (whole load, after ramp-up)</h2>",
-              _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary["overall"]))]
-    if "steady" in summary:  # a chained run's lead
-        parts += [f"<h2>{escape(tables.steady_title(summary['steady']))}</h2>",
-                  _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary["steady"]["groups"]))]
-    for fault in summary["faults"]:
-        f = fault["fault"]
-        parts += [f"<h2>Fault: {escape(f['kind'])} {escape(f['unit'] or f['service'])} at {f['at_s']:.1f} s</h2>",
+              _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary.overall))]
+    if summary.steady:  # a chained run's lead
+        parts += [f"<h2>{escape(tables.steady_title(summary.steady))}</h2>",
+                  _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary.steady.groups))]
+    for fault in summary.faults:
+        parts += [f"<h2>{escape(fault_title(fault))}</h2>",
                   _table(tables.FAULT_COLUMNS, tables.fault_rows(fault)), f"<p>{escape(tables.recovery_line(fault))}</p>"]
-    if "capacity" in summary:
-        capacity = summary["capacity"]
+    if summary.capacity:
+        capacity = summary.capacity
         parts += ["<h2>Capacity (step load)</h2>", _table(tables.STEP_COLUMNS, tables.step_rows(capacity)),
                   f"<p>{escape(tables.capacity_line(capacity))}</p>"]
-    parts += ["<h2>Resources per unit</h2>", _table(tables.RESOURCE_COLUMNS, tables.resource_rows(summary["resources"]))]
+    parts += ["<h2>Resources per unit</h2>", _table(tables.RESOURCE_COLUMNS, tables.resource_rows(summary.resources))]
     parts += ["<h2>How the figures were computed</h2><ul>"]
-    parts += [f"<li><b>{escape(k)}</b>: {escape(str(v))}</li>" for k, v in summary["method"].items()]
+    method = {**summary.method, "thresholds": asdict(summary.thresholds)}
+    parts += [f"<li><b>{escape(k)}</b>: {escape(str(v))}</li>" for k, v in method.items()]
     parts += ["</ul><h2>Events</h2>", _table(("t s", "kind", "details"), [
         [str(e["t"]), e["kind"], ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("t", "kind"))]
-        for e in summary["events"]])]
+        for e in summary.events])]
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from deploylab.measure import analysis
+from deploylab.measure.records import (
+    CapacityFigures,
+    FaultFigures,
+    GeneratorLoad,
+    HostSpeed,
+    RunMeta,
+    RunSummary,
+    SteadyLead,
+    StepFigures,
+)
 from deploylab.measure.resources import generator_cpu, usage
 from deploylab.measure.scenarios import Fault, Scenario
 from loadtests.shape_table import stages
@@ -31,17 +41,28 @@ METHOD = {
 }
 
 
+@dataclass(frozen=True)
+class Series:
+    """What the run's plots draw: 1-s bins per group from t0 and the sampler's readings."""
+
+    t0: float
+    bin_s: float
+    bins: dict[str, list[analysis.Figures]]
+    samples: list[dict[str, Any]]  # samples.jsonl's rows
+
+
 def _plateau(steps: list[analysis.Step]) -> float | None:
     found = analysis.plateau(steps)
     return None if found is None else round(found, 2)
 
 
+def _rounded(figures: dict[str, analysis.Figures]) -> dict[str, analysis.Figures]:
+    """As summary.json keeps them, so the reports read the figures the file holds."""
+    return {group: figure.rounded() for group, figure in figures.items()}
+
+
 def _rel(t: float | None, t0: float) -> float | None:
     return None if t is None else round(t - t0, 2)
-
-
-def _figs(figures: dict[str, analysis.Figures]) -> dict[str, Any]:
-    return {group: figure.to_json() for group, figure in figures.items()}
 
 
 def _restart_seen(events: list[dict[str, Any]], hosts: set[str], after: float) -> float | None:
@@ -53,10 +74,11 @@ def _restart_seen(events: list[dict[str, Any]], hosts: set[str], after: float) -
 def fault_figures(
     fault: Fault, scenario: Scenario, requests: list[analysis.Request], bins: dict[str, list[analysis.Figures]],
     t0: float, segment_end: float, baseline: tuple[float, float], events: list[dict[str, Any]],
-    units: list[dict[str, Any]], done: float | None = None,
-) -> dict[str, Any]:
+    units: list[tuple[str, tuple[str, ...]]], done: float | None = None, error: str | None = None,
+) -> FaultFigures:
     """One fault's figures. segment_end: the next fault's start, or the end of the load: a fault is judged
-    only up to there. done: when the action was carried out (a redeploy's rollout ends long after it began)."""
+    only up to there. units: (name, services) of each unit. done: when the action was carried out (a
+    redeploy's rollout ends long after it began). error: why it could not be carried out."""
     at = t0 + fault.at_s
     planned = t0 + (fault.until_s if fault.until_s is not None else fault.at_s + scenario.window_s)
     during_end = min(segment_end, max(planned, done or planned))
@@ -64,33 +86,35 @@ def fault_figures(
     during = analysis.by_group(requests, at, during_end)
     after = analysis.by_group(requests, during_end, segment_end)
     radius = analysis.blast_radius(before, during, scenario.thresholds)
-    hosts = {u["name"] for u in units if fault.service in u["services"]} | ({fault.unit} if fault.unit else set())
+    hosts = {name for name, services in units if fault.service in services} | ({fault.unit} if fault.unit else set())
     restart = _restart_seen(events, hosts, at) if fault.until_s is None else None
     fault_end = t0 + fault.until_s if fault.until_s is not None else max(restart or at, done or at)
     broken = [group for group, verdict in radius.items() if verdict]
     back = analysis.recovered_at(bins, t0, before, broken, fault_end, scenario.thresholds, BIN_S, until=segment_end)
-    return {
-        "fault": asdict(fault),
-        "window_s": [_rel(at, t0), _rel(during_end, t0)],
-        "baseline_window_s": [_rel(baseline[0], t0), _rel(baseline[1], t0)],
-        "segment_end_s": _rel(segment_end, t0),
-        "before": _figs(before), "during": _figs(during), "after": _figs(after),
-        "blast_radius": radius,
-        "restart_seen_s": _rel(restart, t0),
-        "done_s": _rel(done, t0),
-        "fault_end_s": _rel(fault_end, t0),
-        "back_within_threshold_s": _rel(back, t0),
+    return FaultFigures(
+        fault=fault,
+        window_s=(_rel(at, t0), _rel(during_end, t0)),
+        baseline_window_s=(_rel(baseline[0], t0), _rel(baseline[1], t0)),
+        segment_end_s=_rel(segment_end, t0),
+        before=_rounded(before), during=_rounded(during), after=_rounded(after),
+        blast_radius=radius,
+        restart_seen_s=_rel(restart, t0),
+        done_s=_rel(done, t0),
+        fault_end_s=_rel(fault_end, t0),
+        back_within_threshold_s=_rel(back, t0),
         # nothing broke: no outage and nothing to recover from, whatever the fault's own duration
-        "time_to_recover_s": None if back is None else round(back - fault_end, 2) if broken else 0.0,
-        "outage_s": None if back is None else round(back - at, 2) if broken else 0.0,
-        "recovered": back is not None,
-    }
+        time_to_recover_s=None if back is None else round(back - fault_end, 2) if broken else 0.0,
+        outage_s=None if back is None else round(back - at, 2) if broken else 0.0,
+        recovered=back is not None,
+        error=error,
+    )
 
 
 def all_fault_figures(
     scenario: Scenario, requests: list[analysis.Request], bins: dict[str, list[analysis.Figures]],
-    t0: float, load_end: float, baseline_start: float, events: list[dict[str, Any]], units: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
+    t0: float, load_end: float, baseline_start: float, events: list[dict[str, Any]],
+    units: list[tuple[str, tuple[str, ...]]],
+) -> list[FaultFigures]:
     """Every fault against the one baseline before the first; each judged up to the next fault's start."""
     starts = sorted(t0 + f.at_s for f in scenario.faults)
     baseline = (baseline_start, starts[0]) if starts else (baseline_start, load_end)
@@ -99,61 +123,61 @@ def all_fault_figures(
     figures = []
     for index, fault in enumerate(scenario.faults):
         segment_end = min([s for s in starts if s > t0 + fault.at_s] + [load_end])
-        figures.append({**fault_figures(fault, scenario, requests, bins, t0, segment_end, baseline, events, units,
-                                        done.get(index)),
-                        "error": failed.get(index)})  # the fault could not be carried out: its figures mean nothing
+        figures.append(fault_figures(fault, scenario, requests, bins, t0, segment_end, baseline, events, units,
+                                     done.get(index), failed.get(index)))
     return figures
 
 
+def capacity_figures(scenario: Scenario, requests: list[analysis.Request], t0: float,
+                     host_speed: HostSpeed | None) -> CapacityFigures:
+    """A step run's steps, each within the SLO or not, the best of them and the plateau."""
+    steps = [(s.users, t0 + s.start_s, t0 + s.end_s) for s in stages("step", scenario.duration_s, scenario.users)]
+    measured, best = analysis.capacity(requests, steps, scenario.slo_p95_ms, scenario.slo_error_rate)
+    return CapacityFigures(
+        slo_p95_ms=scenario.slo_p95_ms, slo_error_rate=scenario.slo_error_rate,
+        steps=tuple(StepFigures(s.users, (_rel(s.start, t0), _rel(s.end, t0)), s.sustained, s.figures.rounded())
+                    for s in measured),
+        best_throughput=round(best.figures.throughput, 2) if best else None,
+        best_users=best.users if best else None,
+        plateau_throughput=_plateau(measured),
+        plateau_within=analysis.PLATEAU_WITHIN,
+        host_speed=host_speed,
+    )
+
+
 def summarize(
-    out_dir: Path, meta: dict[str, Any], events: list[dict[str, Any]], samples: list[dict[str, Any]],
+    out_dir: Path, meta: RunMeta, events: list[dict[str, Any]], samples: list[dict[str, Any]],
     generator_limit: float,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[RunSummary, Series]:
     """(summary for summary.json, series for the plots)."""
-    scenario: Scenario = meta["scenario"]
+    scenario = meta.scenario
     requests = analysis.read_requests(sorted(out_dir.glob("requests.*.csv")))
-    t0, load_end = meta.get("load", (meta["started"], meta["started"]))
+    t0, load_end = meta.load_window
     ramp = scenario.users / max(scenario.spawn_rate, 0.1) + 1.0
     first_fault = min((f.at_s for f in scenario.faults), default=None)
     baseline_start = t0 + min(ramp, first_fault / 2 if first_fault else ramp)
     bins = analysis.timeline(requests, t0, max(load_end, t0 + BIN_S), BIN_S)
-    units = meta.get("deployment", {}).get("units", [])
+    units = [(u.name, u.services) for u in meta.deployment.units] if meta.deployment else []
     # the generator's peak while the figures were measured: its first reading is Locust's own start (imports,
     # spawning users; up to ~95 % of a core for a second), which is not load and queues no measured request
     generator_max = max((cpu for t, cpu in generator_cpu(samples) if baseline_start < t <= load_end), default=0.0)
-    summary: dict[str, Any] = {
-        "run_id": meta["run_id"], "model": meta["model"], "model_title": meta["model_title"],
-        "partial": meta.get("partial", False),
-        "scenario": {**{k: v for k, v in asdict(scenario).items() if k != "faults"},
-                     "faults": [asdict(f) for f in scenario.faults]},
-        "profile": meta["profile"], "machine": meta["machine"], "pinning": meta["pinning"],
-        "deployment": meta.get("deployment", {}),
-        "method": {**METHOD, "thresholds": asdict(scenario.thresholds)},
-        "requests_logged": len(requests),
-        "load_window_s": [0.0, _rel(load_end, t0)],
-        "overall": _figs(analysis.by_group(requests, baseline_start, load_end)),
-        "faults": all_fault_figures(scenario, requests, bins, t0, load_end, baseline_start, events, units),
-        "resources": usage(samples, meta.get("idle", (0.0, 0.0)), (t0, load_end)),
-        "generator": {"cpu_max_percent": round(generator_max, 1), "limit_percent": generator_limit,
-                      "overloaded": generator_max > generator_limit},
-        "events": [{**e, "t": _rel(e["t"], t0)} for e in events],
-        "locust_command": meta.get("locust_command"),
-    }
+    steady = None
     if scenario.steady_s:  # a chained run's lead with no fault: the steady scenario's figures, same window
-        summary["steady"] = {"window_s": [_rel(baseline_start, t0), scenario.steady_s],
-                             "groups": _figs(analysis.by_group(requests, baseline_start, t0 + scenario.steady_s))}
-    if scenario.shape == "step":
-        steps = [(s.users, t0 + s.start_s, t0 + s.end_s) for s in stages("step", scenario.duration_s, scenario.users)]
-        measured, best = analysis.capacity(requests, steps, scenario.slo_p95_ms, scenario.slo_error_rate)
-        summary["capacity"] = {
-            "slo": {"p95_ms": scenario.slo_p95_ms, "error_rate": scenario.slo_error_rate},
-            "steps": [{"users": s.users, "window_s": [_rel(s.start, t0), _rel(s.end, t0)],
-                       "sustained": s.sustained, **s.figures.to_json()} for s in measured],
-            "best_throughput": round(best.figures.throughput, 2) if best else None,
-            "best_users": best.users if best else None,
-            "plateau_throughput": _plateau(measured),
-            "plateau_within": analysis.PLATEAU_WITHIN,
-            "host_speed": meta.get("host_speed"),
-        }
-    series = {"t0": t0, "bin_s": BIN_S, "bins": bins, "samples": samples}
-    return summary, series
+        steady = SteadyLead((_rel(baseline_start, t0), scenario.steady_s),
+                            _rounded(analysis.by_group(requests, baseline_start, t0 + scenario.steady_s)))
+    summary = RunSummary(
+        run_id=meta.run_id, model=meta.model, model_title=meta.model_title, partial=meta.partial,
+        scenario=scenario, profile=meta.profile, machine=meta.machine, pinning=meta.pinning,
+        deployment=meta.deployment, method=METHOD, thresholds=scenario.thresholds,
+        requests_logged=len(requests),
+        load_window_s=(0.0, _rel(load_end, t0)),
+        overall=_rounded(analysis.by_group(requests, baseline_start, load_end)),
+        faults=tuple(all_fault_figures(scenario, requests, bins, t0, load_end, baseline_start, events, units)),
+        resources=usage(samples, meta.idle, (t0, load_end)),
+        generator=GeneratorLoad(round(generator_max, 1), generator_limit, generator_max > generator_limit),
+        events=tuple({**e, "t": _rel(e["t"], t0)} for e in events),
+        locust_command=meta.locust_command,
+        steady=steady,
+        capacity=capacity_figures(scenario, requests, t0, meta.host_speed) if scenario.shape == "step" else None,
+    )
+    return summary, Series(t0, BIN_S, bins, samples)

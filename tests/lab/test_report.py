@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from deploylab.measure.records import DeploymentInfo, GeneratorLoad, Machine, Pinning, RunMeta, RunSummary, UnitInfo
 from deploylab.measure.resources import cpu_series, usage
 from deploylab.measure.scenarios import Fault, Scenario
 from deploylab.report import write_reports
@@ -13,14 +14,13 @@ from loadtests.request_log import outcome
 T0 = 1_000_000.0
 
 
-def _meta(scenario: Scenario) -> dict:
-    return {
-        "run_id": "test-run", "model": "b", "model_title": "one server per service", "scenario": scenario,
-        "profile": "smoke", "machine": {"cpu_model": "cpu", "cores": 2, "memory_bytes": 2**30, "kernel": "k"},
-        "pinning": {"sut_cpus": "0", "generator_cpus": "1"}, "started": T0 - 10, "idle": (T0 - 8, T0 - 5),
-        "load": (T0, T0 + 30),
-        "deployment": {"ready_seconds": 2.5, "units": [{"name": "grades", "kind": "process", "services": ["grades"]}]},
-    }
+def _meta(scenario: Scenario) -> RunMeta:
+    return RunMeta(
+        run_id="test-run", model="b", model_title="one server per service", scenario=scenario, profile="smoke",
+        machine=Machine(cpu_model="cpu", cores=2, memory_bytes=2**30, kernel="k"), pinning=Pinning("0", "1"),
+        started=T0 - 10, idle=(T0 - 8, T0 - 5), load=(T0, T0 + 30),
+        deployment=DeploymentInfo("http://127.0.0.1:8000", 2.5, True, (UnitInfo("grades", "process", ("grades",)),)),
+    )
 
 
 def _write_requests(path) -> None:
@@ -44,18 +44,20 @@ def test_fault_run_report(tmp_path):
     samples += _generator({1: 97.0, 20: 91.0, 21: 40.0})
     summary = write_reports(tmp_path, _meta(scenario), events, samples, 85.0)
 
-    fault = summary["faults"][0]
-    assert fault["blast_radius"] == {"students": None, "grades": "failed", "web": "degraded"}
-    assert fault["restart_seen_s"] == 2.5 + 10
-    assert fault["back_within_threshold_s"] == 13.0  # the first healthy bin after the outage
-    assert fault["time_to_recover_s"] == 0.5  # from the restart seen at 12.5 s
-    assert fault["outage_s"] == 3.0
-    assert summary["overall"]["students"]["error_rate"] == 0.0
-    assert summary["generator"] == {"cpu_max_percent": 91.0, "limit_percent": 85.0, "overloaded": True}
-    assert summary["resources"]["grades"]["memory_idle_mib"] == 40.0
-    assert summary["resources"]["grades"]["cpu_percent_load"] == 50.0
+    fault = summary.faults[0]
+    assert fault.blast_radius == {"students": None, "grades": "failed", "web": "degraded"}
+    assert fault.restart_seen_s == 2.5 + 10
+    assert fault.back_within_threshold_s == 13.0  # the first healthy bin after the outage
+    assert fault.time_to_recover_s == 0.5  # from the restart seen at 12.5 s
+    assert fault.outage_s == 3.0
+    assert summary.overall["students"].error_rate == 0.0
+    assert summary.generator == GeneratorLoad(cpu_max_percent=91.0, limit_percent=85.0, overloaded=True)
+    assert summary.resources.units["grades"].memory_idle_mib == 40.0
+    assert summary.resources.units["grades"].cpu_percent_load == 50.0
 
-    assert json.loads((tmp_path / "summary.json").read_text())["run_id"] == "test-run"
+    written = json.loads((tmp_path / "summary.json").read_text())
+    assert written["run_id"] == "test-run" and written["schema"] == 2
+    assert RunSummary.from_json(written) == summary  # what the reports read is what the file holds
     markdown = (tmp_path / "summary.md").read_text()
     assert "| grades |" in markdown and "failed" in markdown and "WARNING" in markdown
     page = (tmp_path / "report.html").read_text()
@@ -73,7 +75,7 @@ def test_the_generators_own_start_is_not_load(tmp_path):
     _write_requests(tmp_path / "requests.123.csv")
     # Locust's start (imports, spawning users) in its first second, then the load: not overloaded
     summary = write_reports(tmp_path, _meta(scenario), [], _generator({1: 94.0, 2.5: 30.0, 10: 12.0}), 85.0)
-    assert summary["generator"] == {"cpu_max_percent": 30.0, "limit_percent": 85.0, "overloaded": False}
+    assert summary.generator == GeneratorLoad(cpu_max_percent=30.0, limit_percent=85.0, overloaded=False)
 
 
 def test_a_fault_that_broke_nothing_has_no_outage(tmp_path):
@@ -82,9 +84,9 @@ def test_a_fault_that_broke_nothing_has_no_outage(tmp_path):
     _write_requests(tmp_path / "requests.123.csv")  # its only trouble (10-13 s) is before this fault
     summary = write_reports(tmp_path, _meta(scenario), [], [], 85.0)
 
-    fault = summary["faults"][0]
-    assert fault["blast_radius"] == {"students": None, "grades": None, "web": None}
-    assert (fault["outage_s"], fault["time_to_recover_s"], fault["recovered"]) == (0.0, 0.0, True)
+    fault = summary.faults[0]
+    assert fault.blast_radius == {"students": None, "grades": None, "web": None}
+    assert (fault.outage_s, fault.time_to_recover_s, fault.recovered) == (0.0, 0.0, True)
 
 
 def test_chained_faults_share_the_baseline_and_end_at_the_next_fault(tmp_path):
@@ -93,13 +95,13 @@ def test_chained_faults_share_the_baseline_and_end_at_the_next_fault(tmp_path):
         Fault(at_s=20, until_s=23, kind="errors", service="grades", name="errors-grades"),
     ))
     _write_requests(tmp_path / "requests.123.csv")  # grades fails from 10 to 13 s
-    first, second = write_reports(tmp_path, _meta(scenario), [], [], 85.0)["faults"]
+    first, second = write_reports(tmp_path, _meta(scenario), [], [], 85.0).faults
 
-    assert first["blast_radius"]["grades"] == "failed" and first["segment_end_s"] == 20.0
-    assert (first["back_within_threshold_s"], first["time_to_recover_s"]) == (13.0, 2.0)
-    assert second["baseline_window_s"] == first["baseline_window_s"] == [2.0, 8.0]  # before the first fault
-    assert second["blast_radius"] == {"students": None, "grades": None, "web": None}
-    assert second["fault"]["name"] == "errors-grades" and second["segment_end_s"] == 30.0
+    assert first.blast_radius["grades"] == "failed" and first.segment_end_s == 20.0
+    assert (first.back_within_threshold_s, first.time_to_recover_s) == (13.0, 2.0)
+    assert second.baseline_window_s == first.baseline_window_s == (2.0, 8.0)  # before the first fault
+    assert second.blast_radius == {"students": None, "grades": None, "web": None}
+    assert second.fault.name == "errors-grades" and second.segment_end_s == 30.0
 
 
 def test_a_chained_runs_steady_lead_is_measured_before_any_fault(tmp_path):
@@ -107,10 +109,10 @@ def test_a_chained_runs_steady_lead_is_measured_before_any_fault(tmp_path):
         Fault(at_s=12, until_s=15, kind="errors", service="grades", name="errors-grades"),), steady_s=9)
     _write_requests(tmp_path / "requests.123.csv")  # grades fails from 10 to 13 s: after the lead
     summary = write_reports(tmp_path, _meta(scenario), [], [], 85.0)
-    assert summary["steady"]["window_s"] == [2.0, 9]
-    assert summary["steady"]["groups"]["grades"]["error_rate"] == 0.0 < summary["overall"]["grades"]["error_rate"]
-    assert summary["steady"]["groups"]["grades"]["count"] == 70  # 10 requests/s from 2 to 9 s
-    assert summary["faults"][0]["baseline_window_s"] == [2.0, 12.0]  # the baseline starts in the lead
+    assert summary.steady is not None and summary.steady.window_s == (2.0, 9)
+    assert summary.steady.groups["grades"].error_rate == 0.0 < summary.overall["grades"].error_rate
+    assert summary.steady.groups["grades"].count == 70  # 10 requests/s from 2 to 9 s
+    assert summary.faults[0].baseline_window_s == (2.0, 12.0)  # the baseline starts in the lead
     assert "## Steady load, before any fault (2.0–9.0 s" in (tmp_path / "summary.md").read_text()
 
 
@@ -120,8 +122,8 @@ def test_a_fault_is_not_back_when_the_next_one_starts_first(tmp_path):
         Fault(at_s=14, until_s=16, kind="errors", service="grades", name="errors-grades"),
     ))
     _write_requests(tmp_path / "requests.123.csv")  # back at 13 s, but three healthy bins need until 16 s
-    first = write_reports(tmp_path, _meta(scenario), [], [], 85.0)["faults"][0]
-    assert first["recovered"] is False and first["time_to_recover_s"] is None
+    first = write_reports(tmp_path, _meta(scenario), [], [], 85.0).faults[0]
+    assert first.recovered is False and first.time_to_recover_s is None
     assert "before the next fault (14.0 s)" in (tmp_path / "summary.md").read_text()
 
 
@@ -130,11 +132,11 @@ def test_a_slow_redeploy_is_judged_until_it_was_carried_out(tmp_path):
                         faults=(Fault(at_s=5, kind="redeploy", service="grades"),))
     _write_requests(tmp_path / "requests.123.csv")  # the switch-over: grades fails from 10 to 13 s
     events = [{"t": T0 + 14, "kind": "fault", "fault": "redeploy", "index": 0, "at_s": 14.0, "fired_s": 5.0}]
-    fault = write_reports(tmp_path, _meta(scenario), events, [], 85.0)["faults"][0]
+    fault = write_reports(tmp_path, _meta(scenario), events, [], 85.0).faults[0]
     # window_s alone (5..7 s) would have missed the switch-over and reported a harmless redeploy
-    assert fault["window_s"] == [5.0, 14.0] and fault["done_s"] == 14.0
-    assert fault["blast_radius"]["grades"] == "failed"
-    assert (fault["fault_end_s"], fault["time_to_recover_s"]) == (14.0, 0.0)
+    assert fault.window_s == (5.0, 14.0) and fault.done_s == 14.0
+    assert fault.blast_radius["grades"] == "failed"
+    assert (fault.fault_end_s, fault.time_to_recover_s) == (14.0, 0.0)
 
 
 def test_a_fault_that_could_not_be_carried_out_says_so(tmp_path):
@@ -143,8 +145,8 @@ def test_a_fault_that_could_not_be_carried_out_says_so(tmp_path):
     _write_requests(tmp_path / "requests.123.csv")
     events = [{"t": T0 + 20, "kind": "fault-failed", "fault": "kill", "target": "students", "index": 0,
                "error": "agent on students does not answer"}]
-    fault = write_reports(tmp_path, _meta(scenario), events, [], 85.0)["faults"][0]
-    assert fault["error"] == "agent on students does not answer"
+    fault = write_reports(tmp_path, _meta(scenario), events, [], 85.0).faults[0]
+    assert fault.error == "agent on students does not answer"
     assert "NOT CARRIED OUT" in (tmp_path / "summary.md").read_text()
 
 
@@ -152,8 +154,8 @@ def test_capacity_section(tmp_path):
     scenario = Scenario("capacity", "step", "step", 30, 10, 10, 1, 8)
     _write_requests(tmp_path / "requests.1.csv")
     summary = write_reports(tmp_path, _meta(scenario), [], [], 85.0)
-    assert len(summary["capacity"]["steps"]) == 5
-    assert summary["capacity"]["best_throughput"] is not None
+    assert summary.capacity is not None and len(summary.capacity.steps) == 5
+    assert summary.capacity.best_throughput is not None
     assert "Capacity" in (tmp_path / "summary.md").read_text()
 
 
@@ -166,7 +168,7 @@ def test_cpu_series_survives_a_restart():
 def test_usage_prefers_the_named_memory_source():
     rows = [{"unit": "web", "t": t, "up": True, "cpu_seconds": 0.0, "rss": 100 * 2**20, "pss": 60 * 2**20,
              "memory_source": "pss"} for t in range(5)]
-    assert usage(rows, (0, 2), (2, 5))["web"]["memory_idle_mib"] == 60.0
+    assert usage(rows, (0, 2), (2, 5)).units["web"].memory_idle_mib == 60.0
 
 
 def test_groups_and_outcomes():
