@@ -16,10 +16,10 @@ from deploylab.compare import findings, html, markdown, questions, tables
 from deploylab.compare.charts import bar_chart
 from deploylab.compare.collect import REDEPLOY
 from deploylab.compare.figures import median
-from deploylab.compare.footprint import environments
 from deploylab.compare.profiles import FAULT_SCENARIOS
 from deploylab.compare.tables import Section
 from deploylab.core.driver import LabContext
+from deploylab.core.registry import make_driver
 from deploylab.platform.deps import describe_conflicts, union
 from loadtests.groups import GROUPS
 
@@ -38,7 +38,7 @@ def isolation(ctx: LabContext, models: list[str]) -> dict[str, Any]:
     paths = [service.requirements for service in ctx.manifest.services.values()]
     merged, conflicts = union(paths)
     return {"packages": len(merged), "conflicts": describe_conflicts(conflicts, ctx.root),
-            "environments": {model: environments(ctx, model) for model in models}}
+            "environments": {model: make_driver(model.split("-")[0], ctx).environments() for model in models}}
 
 
 def isolation_lines(doc: dict[str, Any]) -> list[str]:

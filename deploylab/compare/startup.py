@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from deploylab.compare import footprint
 from deploylab.core import state
 from deploylab.core.driver import Driver, LabContext
 from deploylab.measure import machine
@@ -88,8 +87,8 @@ def run_startup(
         "model_title": getattr(driver, "title", driver.name),
         "startup": {"build_s": build_s, "cold_s": cold_s, "warm_s": warm_s},
         "idle": {**idle_figures(readings), "seconds": idle_s},
-        "disk": footprint.measure(ctx, model_key).to_json(),
-        "environments": footprint.environments(ctx, model_key),
+        "disk": driver.footprint().to_json(),
+        "environments": driver.environments(),
         "machine": machine.facts().to_json(),
         "pinning": {"sut_cpus": ctx.sut_cpus, "generator_cpus": generator_cpus(ctx.sut_cpus)},
     }

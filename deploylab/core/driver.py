@@ -10,9 +10,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from deploylab.core.manifest import Manifest
+
+if TYPE_CHECKING:
+    from deploylab.platform.footprint import Footprint
 
 UnitKind = Literal["process", "container", "vm"]
 
@@ -147,6 +150,14 @@ class Driver(ABC):
     def unit_states(self) -> list[UnitState]:
         """What each unit is doing now; a model that cannot tell cheaply says "?"."""
         return [UnitState(u.name, u.kind, u.services, "?") for u in self.units()]
+
+    @abstractmethod
+    def footprint(self) -> Footprint:
+        """What the model keeps on disk besides the source tree: environments or images."""
+
+    @abstractmethod
+    def environments(self) -> int:
+        """Python environments the model needs: one per interpreter that holds its own libraries."""
 
     def available(self) -> str | None:
         """None when this machine can run the model; otherwise why not (one line)."""

@@ -15,6 +15,7 @@ from deploylab.core import state, wiring
 from deploylab.core.driver import Deployment, Driver, Unit, UnitState
 from deploylab.core.errors import LabError
 from deploylab.platform import procs
+from deploylab.platform.footprint import Footprint, venvs_footprint
 from deploylab.platform.ports import require_free
 from deploylab.platform.probe import wait_until_ready
 from deploylab.platform.progress import progress
@@ -38,6 +39,16 @@ class ProcessDriver(Driver):
 
     def state(self) -> dict[str, Any] | None:
         return state.read_state(self.model_dir)
+
+    @abstractmethod
+    def venv_names(self) -> list[str]:
+        """The virtual environments the model runs from (.lab/venvs/<name>)."""
+
+    def footprint(self) -> Footprint:
+        return venvs_footprint(self.ctx, self.venv_names())
+
+    def environments(self) -> int:
+        return len(self.venv_names())
 
     @abstractmethod
     def ports(self) -> list[int]:

@@ -38,6 +38,9 @@ class Driver(ProcessDriver):
     def ports(self) -> list[int]:
         return [self.ctx.entry_port]
 
+    def venv_names(self) -> list[str]:
+        return ["shared"]  # one interpreter holds every app's libraries
+
     def venv(self) -> Path:
         return venvs.venv_dir(self.ctx, "shared")
 

@@ -42,6 +42,9 @@ class Driver(ProcessDriver):
     def ports(self) -> list[int]:
         return [self.ctx.service_port(name) for name in self.ctx.manifest.services] + [self.ctx.entry_port]
 
+    def venv_names(self) -> list[str]:
+        return [*self.ctx.manifest.services, GATEWAY]
+
     def build(self) -> None:
         for service in self.ctx.manifest.services.values():
             venvs.ensure_venv(service.name, [service.requirements], self.ctx)

@@ -26,6 +26,7 @@ from deploylab.core.driver import Driver as BaseDriver
 from deploylab.core.errors import LabError
 from deploylab.core.wiring import entry_probes
 from deploylab.platform.docker_engine import DockerEngine, EngineError
+from deploylab.platform.footprint import Footprint, images_footprint
 from deploylab.platform.ports import require_free
 from deploylab.platform.probe import wait_until_ready
 from deploylab.platform.progress import progress
@@ -83,6 +84,13 @@ class Driver(BaseDriver):
         return str(self.ctx.options.get("network", f"10.213.{self.ctx.port_offset // 100 % 256}"))
 
     @property
+    def data_dir(self) -> Path:
+        """Each machine's service data (its SQLite database) on the host, <data_dir>/<machine>, mounted into the
+        machine at the service's data folder (docker provider). It outlives the machines: `down` keeps it for
+        the next `up`, as A, B and D keep theirs; `down --purge` removes it."""
+        return self.model_dir / "data"
+
+    @property
     def inventory(self) -> Path:
         return self.model_dir / "vagrant" / "provisioners" / "ansible" / "inventory" / "vagrant_ansible_inventory"
 
@@ -96,6 +104,7 @@ class Driver(BaseDriver):
             "DEPLOYLAB_C_NAME": self.prefix,
             "DEPLOYLAB_C_SSH_KEY": str(self.model_dir / "ssh" / "id_ed25519"),
             "DEPLOYLAB_C_VARS": str(self.model_dir / "deploy-vars.json"),
+            "DEPLOYLAB_C_DATA": str(self.data_dir),
         }
         if image:
             env["DEPLOYLAB_C_IMAGE"] = image
@@ -106,6 +115,12 @@ class Driver(BaseDriver):
         return Runner(env, self.model_dir / "logs" / "vagrant.log", progress)
 
     # -- build -----------------------------------------------------------------------------
+
+    def footprint(self) -> Footprint:
+        return images_footprint(DockerEngine(), "org.deploylab.model=c")  # the machines' image
+
+    def environments(self) -> int:
+        return len(self.ctx.manifest.services) + 1  # one per service and the gateway, each in its own image
 
     def available(self) -> str | None:
         if shutil.which("vagrant") is None:
@@ -147,6 +162,7 @@ class Driver(BaseDriver):
         found = state.deployment_secrets(self.model_dir, fresh=True)
         agent_token = secrets.token_urlsafe(32)
         self._ssh_key()
+        self._data_folders()
         self._write_vars(deploy_vars(self.ctx.manifest, bundles, found, agent_token))
         runner = self._runner(image)
         try:
@@ -217,6 +233,22 @@ class Driver(BaseDriver):
         for leftover in ("deploy-vars.json", "secrets.env"):
             (self.model_dir / leftover).unlink(missing_ok=True)
         state.clear_state(self.model_dir)
+        if self.ctx.options.get("purge"):
+            self._purge_data()
+
+    def _data_folders(self) -> None:
+        """One folder per machine, made here rather than by the engine; the machine's user takes it over."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for machine in MACHINES:
+            (self.data_dir / machine).mkdir(exist_ok=True)
+
+    def _purge_data(self) -> None:
+        try:
+            shutil.rmtree(self.data_dir)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # the files belong to the machines' user (uid 10001): root removes them
+            raise LabError(f"model c is down, but its data in {self.data_dir} was not removed: {exc}") from None
 
     def _remove_containers_and_network(self) -> None:
         engine = DockerEngine()

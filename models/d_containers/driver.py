@@ -21,6 +21,7 @@ from deploylab.core.driver import Driver as BaseDriver
 from deploylab.core.errors import LabError
 from deploylab.core.wiring import entry_probes
 from deploylab.platform.docker_engine import DockerEngine
+from deploylab.platform.footprint import Footprint, images_footprint
 from deploylab.platform.ports import require_free
 from deploylab.platform.probe import wait_until_ready
 from deploylab.platform.progress import progress as lab_progress
@@ -61,6 +62,12 @@ class Driver(BaseDriver):
         variables = wiring.compose_variables(self.ctx, image_tags, env_dir)
         wiring.write_compose_env(self.model_dir, variables)
         return variables
+
+    def footprint(self) -> Footprint:
+        return images_footprint(DockerEngine(), "org.deploylab.model=d")  # the images
+
+    def environments(self) -> int:
+        return len(self.ctx.manifest.services) + 1  # one per service and the gateway, each in its own image
 
     def available(self) -> str | None:
         if shutil.which("docker") is None and shutil.which("dockerd") is None:

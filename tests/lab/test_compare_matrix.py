@@ -12,6 +12,7 @@ from deploylab.compare import matrix, profiles
 from deploylab.compare.startup import run_startup
 from deploylab.core import manifest
 from deploylab.core.driver import LabContext, Sample
+from deploylab.platform.footprint import Footprint
 
 
 class Broken:
@@ -92,6 +93,12 @@ class OneAtATime:
 
     def sample(self) -> dict[str, Sample]:
         return {"shared": Sample(unit="shared", t=time.time(), up=True, rss=50 * 2**20)}
+
+    def footprint(self) -> Footprint:
+        return Footprint(1000, {"shared": 1000})
+
+    def environments(self) -> int:
+        return 1
 
 
 def test_every_start_up_cycle_begins_from_nothing_running(ctx: LabContext, tmp_path: Path) -> None:

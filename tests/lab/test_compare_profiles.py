@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from deploylab.compare import footprint, profiles
+from deploylab.compare import profiles
 from deploylab.core.errors import LabError, UsageError
 from deploylab.measure import scenarios
+from deploylab.platform import footprint
 
 
 def test_quick_and_full_run_every_fault_and_the_redeploy() -> None:

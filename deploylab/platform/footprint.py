@@ -1,8 +1,8 @@
-"""Disk footprint of each model: what it keeps on disk besides the source tree.
+"""Disk footprint: what a model keeps on disk besides the source tree, measured by its driver.
 
-A and B: their virtual environments (.lab/venvs). D: its images, read from the Docker Engine
-(layers shared between images counted once). C: the machine image its provider runs, also an
-image when the provider is Docker. Sizes are apparent file sizes, hard links counted once.
+Virtual environments (A, B: .lab/venvs) or images read from the Docker Engine (C's machine image,
+D's images; layers shared between images counted once). Sizes are apparent file sizes, hard links
+counted once.
 """
 
 from __future__ import annotations
@@ -102,24 +102,3 @@ def images_footprint(engine: DockerEngine, label: str) -> Footprint:
     if shared:
         parts["layers shared by these images"] = shared
     return Footprint(sum(parts.values()), parts, "images; layers they share (the base) counted once")
-
-
-def venv_names(ctx: LabContext, model: str) -> list[str]:
-    """How many Python environments the model needs on the host: A one, B one per service and the gateway."""
-    if model == "a":
-        return ["shared"]
-    if model == "b":
-        return [*ctx.manifest.services, ctx.manifest.gateway.name]
-    return []
-
-
-def measure(ctx: LabContext, model: str, engine: DockerEngine | None = None) -> Footprint:
-    if model in ("a", "b"):
-        return venvs_footprint(ctx, venv_names(ctx, model))
-    base = model.split("-")[0]
-    return images_footprint(engine or DockerEngine(), f"org.deploylab.model={base}")
-
-
-def environments(ctx: LabContext, model: str) -> int:
-    """Python environments the model needs: one per interpreter that holds its own libraries."""
-    return 1 if model == "a" else len(ctx.manifest.services) + 1
