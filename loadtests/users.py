@@ -2,7 +2,9 @@
 
 - `BrowsingUser` (weight 1, waits 1-3 s): loads the web page (`/`, which joins both APIs), and
   sometimes opens an edit form (`/update/[id]`), saves it, or adds and deletes a student.
-  Task weights: page 10, edit form 2, save 1, add+delete 1.
+  Task weights: page 10, edit form 2, save 1, add+delete 1. Its forms carry the page's CSRF token,
+  read from the cookie that holds the same value (one roster load as setup when it has none yet), so
+  sending a form costs the same requests as before; deleting posts to `/delete/[id]`.
 - `ApiUser` (weight 3, waits 0.2-1 s): a read-mostly mix over the two APIs. Task weights:
   list students 4, one student 6, list grades 3, one grade 5, create+delete a student 1,
   update a student 1, create a grade (may exist: 201 or 400 both count as answered) 1.
@@ -26,6 +28,7 @@ FALLBACK_STUDENT_IDS = range(1, 201)  # the seed's 200 students on a fresh deplo
 GRADE_IDS = [f"G{n}" for n in range(1, 13)]
 LOAD_NAMES = ("Load", "Api Load")  # names the users give the students they create (and delete again)
 HEALTH_WAIT_S = 10.0  # Online Boutique style: wait briefly for the entry to be ready, then start anyway
+CSRF_COOKIE, CSRF_FIELD = "web_csrf", "csrf_token"  # Web's forms: the cookie and the hidden field, equal
 _ready = False  # per process: once the entry answered, later users skip the wait
 _seeded_ids: list[int] = []  # per process: the ids the seed's students really have on this deployment
 
@@ -97,20 +100,38 @@ class BrowsingUser(LabUser):
             return
         first, _, last = response.json().get("name", "").partition(" ")
         self.client.post(
-            f"/update/{student}", data={"first_name": first, "last_name": last, "grade": random.choice(GRADE_IDS)},
+            f"/update/{student}",
+            data={"first_name": first, "last_name": last, "grade": random.choice(GRADE_IDS), **self.form_token()},
             name="/update/[id]", allow_redirects=False,
         )
 
     @tag("web")
     @task(1)
     def add_and_delete(self) -> None:
+        token = self.form_token()
         data = {"first_name": LOAD_NAMES[0], "last_name": f"Test{random.randrange(10**6)}", "grade": random.choice(GRADE_IDS)}
-        self.client.post("/", data=data, name="/ (add)", allow_redirects=False)
+        self.client.post("/", data={**data, **token}, name="/ (add)", allow_redirects=False)
         new_id = self._newest_student()
         if new_id is not None and new_id not in (_seeded_ids or FALLBACK_STUDENT_IDS):
-            with self.client.get(f"/delete/{new_id}", name="/delete/[id]", allow_redirects=False, catch_response=True) as response:
+            # The confirmation page's form, as a browser sends it; a GET of /delete/[id] only asks.
+            with self.client.post(
+                f"/delete/{new_id}", data=token, name="/delete/[id]", allow_redirects=False, catch_response=True
+            ) as response:
                 if response.status_code in (302, 303, 404):  # 404: another user deleted it first
                     response.success()
+
+    def form_token(self) -> dict[str, str]:
+        """The hidden field Web's forms carry. It equals the cookie the pages set, so a user that has loaded
+        a page sends it with no extra request; one that has not loads the roster once, as setup."""
+        token = self._csrf_cookie()
+        if token is None:
+            with self.client.get("/", name=SETUP_NAME, catch_response=True) as response:
+                response.success()  # setup, not a measurement
+            token = self._csrf_cookie()
+        return {CSRF_FIELD: token or ""}
+
+    def _csrf_cookie(self) -> str | None:
+        return next((cookie.value for cookie in self.client.cookiejar if cookie.name == CSRF_COOKIE), None)
 
     def _newest_student(self) -> int | None:
         response = self.client.get("/students?limit=1&offset=0", name="/students")

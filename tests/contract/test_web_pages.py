@@ -6,6 +6,10 @@ Forms are sent as a browser sends them: from the page that holds them, with its 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -13,6 +17,7 @@ import requests
 from support import read_page, unique
 
 HEADERS = ["No", "Name", "Grade", "Building", "Teacher", "Actions"]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _redirects_to_roster(response) -> bool:
@@ -147,3 +152,40 @@ def test_pages_asked_for_under_a_foreign_host_name_are_refused(api, path):
     response = api.get(path, headers={"Host": "rebind.example:8000"})
     assert response.status_code == 400, response.status_code
     assert response.headers["Content-Type"].startswith("text/html")
+
+
+# The load test's browsing user, once through each of its forms, in a process of its own (Locust patches
+# the standard library with gevent when imported). Its save is pointed at this test's own student.
+_BROWSING_USER = """
+import json, sys
+from locust.env import Environment
+import loadtests.users as users
+
+base, student_id = sys.argv[1], int(sys.argv[2])
+users.BrowsingUser.host = base
+env = Environment(user_classes=[users.BrowsingUser], host=base)
+seen = []
+env.events.request.add_listener(
+    lambda request_type, name, response, exception, **_: seen.append([request_type, name, response.status_code, bool(exception)])
+)
+user = users.BrowsingUser(env)
+user.on_start()
+users._seeded_ids[:] = [student_id]
+user.save_form()
+user.add_and_delete()
+print(json.dumps(seen))
+"""
+
+
+def test_the_load_tests_browsing_user_gets_through_the_forms(api, make_student):
+    student = make_student(name=f"Loaded {unique('L')}", grade="G1")
+    run = subprocess.run(
+        [sys.executable, "-c", _BROWSING_USER, api.base_url, str(student["id"])],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    requests_made = json.loads(run.stdout.splitlines()[-1])
+    sent = {name: status for method, name, status, _ in requests_made if method == "POST"}
+    assert sent == {"/update/[id]": 303, "/ (add)": 303, "/delete/[id]": 303}, requests_made
+    assert not [r for r in requests_made if r[3]], requests_made  # no request counted as failed
+    assert api.get(f"/students/{student['id']}").json()["name"] == student["name"]
