@@ -8,7 +8,7 @@ from .request_id import request_id
 from .services import services
 
 bp = Blueprint("health", __name__)
-PATHS = ("/healthz", "/readyz")
+PATHS = ("/healthz", "/readyz")  # the two routes below; they answer under any Host (hosts.py says why)
 
 
 @bp.get("/healthz")
