@@ -165,3 +165,47 @@ def test_down_destroys_the_machines_and_removes_the_state(lab: LabContext, monke
     assert state.read_state(lab.model_dir("c")) is None
     assert not (lab.model_dir("c") / "secrets.env").exists()
     assert cli.main(["down", "c"]) == 0  # idempotent
+
+
+# -- data that outlives the machines ------------------------------------------------------------------
+
+VAGRANTFILE = Path(c_driver.__file__).with_name("Vagrantfile")
+COMMON_DEFAULTS = Path(c_driver.__file__).parent / "ansible" / "roles" / "common" / "defaults" / "main.yml"
+
+
+def test_each_machine_gets_a_host_data_folder_at_its_services_data_root(lab: LabContext) -> None:
+    up(lab)
+    data = lab.model_dir("c") / "data"
+    assert sorted(p.name for p in data.iterdir()) == sorted(ADDRESSES)
+    assert FakeRunner.made[-1].env["DEPLOYLAB_C_DATA"] == str(data)
+    # The Vagrantfile mounts <data>/<machine> where the common role puts the service's data folder.
+    [root] = [line.split(":", 1)[1].strip() for line in COMMON_DEFAULTS.read_text().splitlines()
+              if line.startswith("common_data_root:")]
+    vagrantfile = VAGRANTFILE.read_text()
+    assert 'ENV["DEPLOYLAB_C_DATA"]' in vagrantfile
+    assert f'GUEST_DATA_ROOT = "{root}"' in vagrantfile
+    assert '"#{File.join(DATA_DIR, name)}:#{GUEST_DATA_ROOT}/#{name}"' in vagrantfile
+
+
+def test_down_keeps_the_data_and_purge_removes_it(lab: LabContext) -> None:
+    up(lab)
+    database = lab.model_dir("c") / "data" / "students" / "students.sqlite3"
+    database.write_bytes(b"SQLite format 3\0")
+    assert cli.main(["down", "c"]) == 0
+    assert database.exists(), "plain down keeps the services' data, as in A, B and D"
+    up(lab)
+    assert database.exists(), "the next up finds it"
+    assert cli.main(["down", "c", "--purge"]) == 0
+    assert not (lab.model_dir("c") / "data").exists()
+    assert cli.main(["down", "c", "--purge"]) == 0  # idempotent
+
+
+@pytest.mark.parametrize("model", ["a", "b"])
+def test_purge_removes_the_data_of_the_process_models_too(lab: LabContext, model: str) -> None:
+    database = lab.model_dir(model) / "data" / "students" / "students.sqlite3"
+    database.parent.mkdir(parents=True)
+    database.write_bytes(b"SQLite format 3\0")
+    assert cli.main(["down", model]) == 0
+    assert database.exists()
+    assert cli.main(["down", model, "--purge"]) == 0
+    assert not database.parent.parent.exists()

@@ -4,9 +4,11 @@ in its machine through the agent and systemd brings it back while Students keeps
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,6 +99,32 @@ def test_a_redeploy_after_a_reboot_provisions_its_own_machine(model_c: tuple[Dri
     assert http_status(deployment.base_url + "/grades") == 200
 
 
+def call(method: str, url: str, body: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json"}, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_data_outlives_the_machines(model_c: tuple[Driver, Deployment]) -> None:
+    """down destroys the machines; their services' databases are host folders mounted into them, so the next
+    up's new machines serve what the last ones stored."""
+    driver, deployment = model_c
+    base = deployment.base_url
+    grade_id = f"KEEP{time.time_ns() % 10**9}"
+    assert call("POST", base + "/grades", {"grade_id": grade_id, "building": "North", "teacher": "Ms. Keep"})[0] == 201
+    status, student = call("POST", base + "/students", {"name": f"Kept {grade_id}", "grade": grade_id})
+    assert status == 201
+    driver.down()
+    for service in ("students", "grades"):
+        database = driver.data_dir / service / f"{service}.sqlite3"
+        assert database.exists(), f"{database}: the machine's data folder is the host's"
+        assert database.stat().st_uid == 10001, "written by the machine's service user, whose uid is fixed"
+    driver.up()
+    assert call("GET", f"{base}/students/{student['id']}") == (200, student)
+    assert call("GET", f"{base}/grades/{grade_id}")[1]["teacher"] == "Ms. Keep"
+
+
 def test_down_leaves_nothing(model_c: tuple[Driver, Deployment], c_ctx: LabContext) -> None:
     driver, deployment = model_c
     driver.down()
@@ -106,3 +134,6 @@ def test_down_leaves_nothing(model_c: tuple[Driver, Deployment], c_ctx: LabConte
     assert not [n for n in engine.request("GET", "/networks") if driver.network + ".0/24" in str(n.get("IPAM"))]
     assert http_status(deployment.base_url + "/healthz") is None
     assert driver.units() == [] and not (driver.model_dir / "vagrant").exists()
+    assert (driver.data_dir / "grades" / "grades.sqlite3").exists(), "plain down keeps the data"
+    Driver(dataclasses.replace(c_ctx, options={**c_ctx.options, "purge": True})).down()
+    assert not driver.data_dir.exists(), "down --purge removes it"
