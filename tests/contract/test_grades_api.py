@@ -91,3 +91,24 @@ def test_a_foreign_host_name_is_400(api):
     response = api.get("/grades", headers={"Host": "evil.example"})
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("application/json")
+
+
+def test_the_openapi_document_is_served_through_the_entry(api):
+    response = api.get("/grades/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert (document["info"]["title"], document["servers"][0]["url"]) == ("Grades", "/")
+    assert "/grades" in document["paths"]
+
+
+@pytest.mark.parametrize("grade_id", ["G 1", "G/1", "openapi.json"])
+def test_a_grade_id_that_its_url_cannot_reach_is_400(api, grade_id):
+    response = api.post("/grades", json={"grade_id": grade_id, "building": "B", "teacher": "T"})
+    assert response.status_code == 400
+    assert response.json()["grade_id"]
+
+
+def test_control_characters_in_text_fields_are_400(api):
+    response = api.post("/grades", json={"grade_id": unique("T"), "building": "B\x1b[2J", "teacher": "T\x00"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"building", "teacher"}

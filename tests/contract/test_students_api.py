@@ -90,6 +90,10 @@ def test_a_deleted_id_is_404(api, make_student):
         ({"name": "x" * 81, "grade": "G1"}, "name"),
         ({"name": 42, "grade": "G1"}, "name"),
         ({"name": "Long Grade", "grade": "g" * 21}, "grade"),
+        ({"name": "\ud800", "grade": "G1"}, "name"),  # a lone surrogate: SQLite cannot store it
+        ({"name": "Ada\x00", "grade": "G1"}, "name"),
+        ({"name": "Ada\x1b[2J", "grade": "G1"}, "name"),
+        ({"name": "Ada", "grade": "G\n1"}, "grade"),
     ],
 )
 def test_invalid_fields_are_400_with_field_errors(api, body, field):
@@ -99,12 +103,23 @@ def test_invalid_fields_are_400_with_field_errors(api, body, field):
     assert error["error"] and error["fields"][field]
 
 
-def test_invalid_update_is_400_and_changes_nothing(api, make_student):
+@pytest.mark.parametrize("name", ["y" * 81, "\ud800", "Ada\x07"])
+def test_invalid_update_is_400_and_changes_nothing(api, make_student, name):
     student = make_student()
-    response = api.put(f"/students/{student['id']}", json={"name": "y" * 81})
+    response = api.put(f"/students/{student['id']}", json={"name": name})
     assert response.status_code == 400
     assert response.json()["fields"]["name"]
     assert api.get(f"/students/{student['id']}").json() == student
+
+
+def test_control_characters_in_form_fields_are_400(api, make_student):
+    response = api.post("/students", data={"name": "Ada\x00", "grade": "G1"})
+    assert response.status_code == 400
+    assert response.json()["fields"]["name"]
+    student = make_student()
+    response = api.put(f"/students/{student['id']}", data={"grade": "G\x01"})
+    assert response.status_code == 400
+    assert response.json()["fields"]["grade"]
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b'["a list"]', b'"a string"', b"\xff\xfe"])
@@ -132,3 +147,11 @@ def test_a_foreign_host_name_is_400(api, path):
     response = api.get(path, headers={"Host": "evil.example"})
     assert response.status_code == 400
     assert response.json()["error"]
+
+
+def test_the_openapi_document_is_served_through_the_entry(api):
+    response = api.get("/students/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert (document["info"]["title"], document["servers"][0]["url"]) == ("Students", "/")
+    assert "/students" in document["paths"]

@@ -3,7 +3,7 @@ import unicodedata
 
 from rest_framework import serializers
 
-from .models import GRADE_ID_PATTERN, Grade
+from .models import GRADE_ID_PATTERN, RESERVED_GRADE_IDS, Grade
 
 _GRADE_ID = re.compile(GRADE_ID_PATTERN)
 
@@ -27,6 +27,8 @@ class GradeSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 "Only letters, digits, '.', '_' and '-' are allowed: the id is a URL segment."
             )
+        if value in RESERVED_GRADE_IDS:
+            raise serializers.ValidationError(f"{value!r} is reserved: its URL is taken.")
         return value
 
     def validate_building(self, value: str) -> str:

@@ -12,6 +12,7 @@ from .errors import ApiError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
+MAX_OFFSET = 10**18 - 1  # below SQLite's 64-bit OFFSET, and 18 digits at most
 
 
 def _int(args: Mapping[str, str], name: str, default: int, lo: int, hi: int, fields: dict[str, list[str]]) -> int:
@@ -28,7 +29,7 @@ def _int(args: Mapping[str, str], name: str, default: int, lo: int, hi: int, fie
 def parse_page(args: Mapping[str, str]) -> tuple[int, int]:
     fields: dict[str, list[str]] = {}
     limit = _int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, fields)
-    offset = _int(args, "offset", 0, 0, 10**18 - 1, fields)
+    offset = _int(args, "offset", 0, 0, MAX_OFFSET, fields)
     if fields:
         raise ApiError(400, "invalid page", fields)
     return limit, offset
