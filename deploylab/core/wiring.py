@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from deploylab.core.errors import LabError
 from deploylab.core.manifest import Manifest, Service
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -37,13 +38,20 @@ def service_env(service: Service, values: Mapping[str, str], hosts: Iterable[str
 def gateway_env(
     manifest: Manifest, urls: Mapping[str, str], secrets: Mapping[str, str], *, host: str, port: int,
 ) -> dict[str, str]:
-    """The gateway's environment: where it listens, its upstreams and routes, the body limit, the chaos token."""
+    """The gateway's environment: where it listens, its upstreams and routes, the contract's paths, the body
+    limit, the chaos token."""
+    ready = {service.ready for service in manifest.services.values()}
+    if len(ready) != 1:
+        raise LabError(f"manifest: the gateway asks every service one readiness path, but they differ: {sorted(ready)}")
     return {
         "GATEWAY_HOST": host,
         "GATEWAY_PORT": str(port),
         "GATEWAY_UPSTREAMS": ",".join(f"{name}={urls[name]}" for name in manifest.services),
         "GATEWAY_ROUTES": manifest.routes_spec(),
         "GATEWAY_MAX_BODY": str(manifest.max_body),
+        "GATEWAY_HEALTH_PATH": manifest.entry_health,
+        "GATEWAY_READY_PATH": ready.pop(),
+        "GATEWAY_CHAOS_PREFIX": manifest.chaos_prefix,
         "CHAOS_TOKEN": secrets["chaos_token"],
     }
 

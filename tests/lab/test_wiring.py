@@ -37,11 +37,13 @@ def gateway_envs(ctx: LabContext) -> dict[str, dict[str, str]]:
 
 def test_every_gateway_gets_the_same_variables_from_the_manifest(ctx: LabContext) -> None:
     envs = gateway_envs(ctx)
-    keys = {"GATEWAY_HOST", "GATEWAY_PORT", "GATEWAY_UPSTREAMS", "GATEWAY_ROUTES", "GATEWAY_MAX_BODY", "CHAOS_TOKEN"}
+    keys = {"GATEWAY_HOST", "GATEWAY_PORT", "GATEWAY_UPSTREAMS", "GATEWAY_ROUTES", "GATEWAY_MAX_BODY", "CHAOS_TOKEN",
+            "GATEWAY_HEALTH_PATH", "GATEWAY_READY_PATH", "GATEWAY_CHAOS_PREFIX"}
     for model, env in envs.items():
         assert keys <= set(env), model
         assert env["GATEWAY_ROUTES"] == ctx.manifest.routes_spec()
         assert env["GATEWAY_MAX_BODY"] == str(ctx.manifest.max_body)
+        assert env["GATEWAY_CHAOS_PREFIX"] == ctx.manifest.chaos_prefix
     assert envs["b"]["GATEWAY_PORT"] == str(ctx.entry_port)  # B binds the host's entry port itself
     assert envs["c"]["GATEWAY_PORT"] == envs["d"]["GATEWAY_PORT"] == str(ctx.manifest.entry_port)  # forwarded to
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tornado.web import Application
 
 from .config import GatewayConfig
@@ -16,8 +18,8 @@ def make_app(config: GatewayConfig) -> Application:
     deps = {"config": config, "upstreams": upstreams}
     return Application(
         [
-            (r"/healthz", HealthHandler, deps),
-            (r"/__chaos__(?:/.*)?", ChaosProxy(config, upstreams)),
+            (re.escape(config.health_path), HealthHandler, deps),
+            (re.escape(config.chaos_prefix) + r"(?:/.*)?", ChaosProxy(config, upstreams)),
             (r".*", Proxy(config, upstreams)),
         ],
         log_function=log_request,

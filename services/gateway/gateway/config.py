@@ -41,6 +41,10 @@ class GatewayConfig:
     body_timeout: float = BODY_TIMEOUT
     max_header: int = MAX_HEADER
     max_connections: int = MAX_CONNECTIONS
+    # Paths of the lab's contract (services/manifest.toml); the defaults are for running the gateway alone.
+    health_path: str = "/healthz"  # the entry's own, aggregated health
+    ready_path: str = "/readyz"  # what it asks each upstream
+    chaos_prefix: str = "/__chaos__"  # <prefix>/<service>/<kind> goes to <service>'s <prefix>/<kind>
 
     @property
     def body_read_limit(self) -> int:
@@ -70,6 +74,9 @@ class GatewayConfig:
         body_timeout: float = BODY_TIMEOUT,
         max_header: int = MAX_HEADER,
         max_connections: int = MAX_CONNECTIONS,
+        health_path: str = "/healthz",
+        ready_path: str = "/readyz",
+        chaos_prefix: str = "/__chaos__",
     ) -> GatewayConfig:
         """From the specs as they appear in the environment; tests call this directly."""
         try:
@@ -96,6 +103,9 @@ class GatewayConfig:
             body_timeout=body_timeout,
             max_header=max_header,
             max_connections=max_connections,
+            health_path=_path("GATEWAY_HEALTH_PATH", health_path),
+            ready_path=_path("GATEWAY_READY_PATH", ready_path),
+            chaos_prefix=_path("GATEWAY_CHAOS_PREFIX", chaos_prefix),
         )
 
     @classmethod
@@ -118,7 +128,16 @@ class GatewayConfig:
             body_timeout=_number(env, "GATEWAY_BODY_TIMEOUT", BODY_TIMEOUT),
             max_header=_count(env, "GATEWAY_MAX_HEADER", MAX_HEADER),
             max_connections=_count(env, "GATEWAY_MAX_CONNECTIONS", MAX_CONNECTIONS),
+            health_path=env.get("GATEWAY_HEALTH_PATH", "").strip() or "/healthz",
+            ready_path=env.get("GATEWAY_READY_PATH", "").strip() or "/readyz",
+            chaos_prefix=env.get("GATEWAY_CHAOS_PREFIX", "").strip() or "/__chaos__",
         )
+
+
+def _path(name: str, value: str) -> str:
+    if not value.startswith("/") or value == "/" or any(c.isspace() for c in value):
+        raise ConfigError(f"{name} must be an absolute path like /healthz, not {value!r}")
+    return value.rstrip("/")
 
 
 def _upstream(name: str, url: str, connect_timeout: float, request_timeout: float) -> UpstreamConfig:

@@ -1,4 +1,5 @@
-"""GET /healthz: the entry point is healthy when every upstream answers its /readyz with 200."""
+"""GET /healthz (config.health_path): the entry point is healthy when every upstream answers its readiness
+path (config.ready_path, /readyz) with 200."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class HealthHandler(GatewayHandler):
         started = time.monotonic()
         headers = [("Host", pool.authority), ("X-Request-ID", self.request_id)]
         try:
-            response = await pool.fetch("GET", "/readyz", headers, timeout=self.config.health_timeout)
+            response = await pool.fetch("GET", self.config.ready_path, headers, timeout=self.config.health_timeout)
         except UpstreamError as exc:
             return {"status": "down", "error": exc.detail}
         result: dict[str, Any] = {"status": "ok" if response.code == 200 else "not ready", "code": response.code}

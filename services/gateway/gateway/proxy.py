@@ -70,7 +70,7 @@ class ChaosProxy(Proxy):
     """/__chaos__/<service>/<kind> -> <service>'s /__chaos__/<kind>; absent unless a chaos token is set."""
 
     def route(self, path: str, query: str) -> tuple[str, str]:
-        split = split_chaos_path(path) if self.config.chaos_token else None
+        split = split_chaos_path(path, self.config.chaos_prefix) if self.config.chaos_token else None
         if split is None:
             raise RouteError(404, "not found")
         service, target = split

@@ -62,3 +62,18 @@ class ChaosOnTest(GatewayCase):
     def test_chaos_prefix_without_a_service_is_404(self):
         for path in ("/__chaos__", "/__chaos__/"):
             assert self.request(path).code == 404, path
+
+
+class ContractPathsTest(GatewayCase):
+    """The health path, the readiness path it asks and the chaos prefix come from the config (the manifest's)."""
+
+    chaos_token = "secret"
+    limits = {"health_path": "/_health", "ready_path": "/_ready", "chaos_prefix": "/_faults"}
+
+    def test_the_configured_paths_replace_the_defaults(self):
+        health = self.request("/_health")
+        assert health.code == 200
+        assert {r["status"] for r in json_body(health)["upstreams"].values()} == {"ok"}
+        echoed = json_body(self.request("/_faults/grades/latency", "POST", body="{}", headers={"X-Chaos-Token": "secret"}))
+        assert (echoed["upstream"], echoed["uri"]) == ("grades", "/_faults/latency")
+        assert json_body(self.request("/__chaos__/grades"))["upstream"] == "web"  # no longer special: web's path
