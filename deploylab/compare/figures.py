@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from typing import Any
+from collections.abc import Sequence
+
+from deploylab.compare.records import ModelColumn
 
 MISSING = "—"
 SPREAD_LIMIT = 0.20  # repeats disagreeing by more than this share of their median: not to be trusted
 SEVERITY = {"failed": 3, "degraded": 2, "slow": 1, None: 0}
 
 
-def median(values: list[float | None]) -> float | None:
+def median(values: Sequence[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return statistics.median(known) if known else None
 
 
-def spread(values: list[float | None]) -> float | None:
+def spread(values: Sequence[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return max(known) - min(known) if len(known) > 1 else None
 
 
-def untrustworthy(values: list[float | None], digits: int = 1) -> bool:
+def untrustworthy(values: Sequence[float | None], digits: int = 1) -> bool:
     """The repeats disagree by more than SPREAD_LIMIT of their median, by a margin the table can show
     (0.001 s against 0.002 s is no disagreement in a column of hundredths)."""
     middle, width = median(values), spread(values)
@@ -30,7 +32,7 @@ def untrustworthy(values: list[float | None], digits: int = 1) -> bool:
     return abs(middle) > 1e-9 and width / abs(middle) > SPREAD_LIMIT
 
 
-def number(values: list[float | None], digits: int = 1) -> str:
+def number(values: Sequence[float | None], digits: int = 1) -> str:
     """'12.3', '12.3 (11.0–13.5)' over repeats with the range, a trailing '!' when the spread is too wide."""
     middle = median(values)
     if middle is None:
@@ -44,7 +46,7 @@ def number(values: list[float | None], digits: int = 1) -> str:
     return text
 
 
-def verdict(values: list[str | None]) -> str | None:
+def verdict(values: Sequence[str | None]) -> str | None:
     """The verdict most repeats gave; ties go to the worse one."""
     if not values:
         return None
@@ -52,9 +54,9 @@ def verdict(values: list[str | None]) -> str | None:
     return max(counts, key=lambda v: (counts[v], SEVERITY[v]))
 
 
-def missing_reason(model: dict[str, Any], phase: str) -> str:
-    if model["status"] == "skipped":
-        return f"skipped: {model['reason']}"
-    if phase in model["errors"]:
-        return f"{phase} failed: {model['errors'][phase]}"
+def missing_reason(model: ModelColumn, phase: str) -> str:
+    if model.status == "skipped":
+        return f"skipped: {model.reason}"
+    if phase in model.errors:
+        return f"{phase} failed: {model.errors[phase]}"
     return f"{phase} not measured in these runs"

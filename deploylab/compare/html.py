@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
-from deploylab.compare.tables import Table
+from deploylab.compare.records import Comparison
+from deploylab.compare.tables import Parts, Table
 from deploylab.report.html import STYLE
 
 EXTRA = ".finding{background:#f6f6f0;padding:.5em .8em;border-left:3px solid #999}.note{color:#555;font-size:12px}"
@@ -18,19 +18,19 @@ def table(t: Table) -> str:
     return f"<table><tr>{head}</tr>{body}</table>{notes}"
 
 
-def render(doc: dict[str, Any], parts: dict[str, Any]) -> str:
+def render(doc: Comparison, parts: Parts) -> str:
     out = ["<!doctype html><html><head><meta charset='utf-8'><title>Deployment models compared</title>",
            f"<style>{STYLE}{EXTRA}</style></head><body><h1>Deployment models compared</h1><ul>"]
-    out += [f"<li>{escape(line)}</li>" for line in parts["header"]]
+    out += [f"<li>{escape(line)}</li>" for line in parts.header]
     out.append("</ul>")
-    if parts["warnings"]:
-        out += ["<h2>Warnings</h2><ul>", *[f"<li class='warn'>{escape(line)}</li>" for line in parts["warnings"]], "</ul>"]
-    for section in parts["sections"]:
+    if parts.warnings:
+        out += ["<h2>Warnings</h2><ul>", *[f"<li class='warn'>{escape(line)}</li>" for line in parts.warnings], "</ul>"]
+    for section in parts.sections:
         out += [f"<h2>{escape(section.table.title)}</h2>", table(section.table),
                 f"<p class='finding'>{escape(section.finding)}</p>", section.chart]
-    out += ["<h2>Dependency isolation</h2><ul>", *[f"<li>{escape(line)}</li>" for line in parts["isolation"]], "</ul>"]
+    out += ["<h2>Dependency isolation</h2><ul>", *[f"<li>{escape(line)}</li>" for line in parts.isolation], "</ul>"]
     out.append("<h2>The chapter's questions</h2>")
-    out += [f"<p><b>{escape(q)}</b> {escape(a)}</p>" for q, a in parts["answers"]]
+    out += [f"<p><b>{escape(q)}</b> {escape(a)}</p>" for q, a in parts.answers]
     out.append("<p class='note'>— : no figure (the note under the table says why). Reading guide: reports/README.md.</p>")
     out.append("</body></html>")
     return "\n".join(out)

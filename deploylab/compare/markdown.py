@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from deploylab.compare.tables import Table
+from deploylab.compare.records import Comparison
+from deploylab.compare.tables import Parts, Table
 
 
 def table(t: Table) -> list[str]:
@@ -15,16 +14,16 @@ def table(t: Table) -> list[str]:
     return lines
 
 
-def render(doc: dict[str, Any], parts: dict[str, Any]) -> str:
+def render(doc: Comparison, parts: Parts) -> str:
     out = ["# Deployment models compared", ""]
-    out += [f"- {line}" for line in parts["header"]] + [""]
-    if parts["warnings"]:
-        out += ["## Warnings", ""] + [f"- **{line}**" for line in parts["warnings"]] + [""]
-    for section in parts["sections"]:
+    out += [f"- {line}" for line in parts.header] + [""]
+    if parts.warnings:
+        out += ["## Warnings", ""] + [f"- **{line}**" for line in parts.warnings] + [""]
+    for section in parts.sections:
         out += [f"## {section.table.title}", "", *table(section.table), "", section.finding, ""]
-    out += ["## Dependency isolation", ""] + [f"- {line}" for line in parts["isolation"]] + [""]
+    out += ["## Dependency isolation", ""] + [f"- {line}" for line in parts.isolation] + [""]
     out += ["## The chapter's questions", ""]
-    for question, answer in parts["answers"]:
+    for question, answer in parts.answers:
         out += [f"**{question}** {answer}", ""]
     out += ["— : no figure (the note under the table says why). Reading guide: reports/README.md.", ""]
     return "\n".join(out)

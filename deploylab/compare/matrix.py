@@ -12,12 +12,12 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from deploylab.compare.collect import PHASE_FILE
 from deploylab.compare.profiles import Profile, parts
+from deploylab.compare.records import Outcome
 from deploylab.compare.startup import run_startup
 from deploylab.core import state
 from deploylab.core.driver import Driver, LabContext
@@ -81,54 +81,89 @@ def _take_down(driver: Driver) -> None:
     state.clear_current(driver.ctx.state_dir, driver.name)
 
 
-def run_model(
-    ctx: LabContext, key: str, profile: Profile, runs_dir: Path, compare_id: str, clock: Clock, log: Log,
-) -> dict[str, Any]:
-    """{"status", "reason", "runs": [dirs], "errors": {phase: why}} for one model."""
-    phases = 1 + profile.repeats * len(profile.scenarios)
+def _driver(ctx: LabContext, key: str) -> tuple[Driver | None, str | None]:
+    """(the model's driver, why this machine cannot run it)."""
     try:
         driver = driver_for(pinned(ctx), key)
-        reason = driver.available()
+        return driver, driver.available()
     except LabError as exc:
-        driver, reason = None, str(exc)
-    if driver is None or reason:
-        clock.skip(phases)
-        log(f"[compare] model {key}: skipped — {reason}")
-        return {"status": "skipped", "reason": reason, "runs": [], "errors": {}}
-    result: dict[str, Any] = {"status": "measured", "reason": None, "runs": [], "errors": {}}
-    try:
-        clock.phase(key, "start-up (cold, warm) and idle footprint")
-        out_dir = runs_dir / f"{compare_id}-{key}-startup"
+        return None, str(exc)
+
+
+@dataclass
+class _Model:
+    """One model's way through the matrix: where its runs go, what each phase gave."""
+
+    driver: Driver
+    key: str
+    profile: Profile
+    runs_dir: Path
+    compare_id: str
+    clock: Clock
+    log: Log
+    runs: list[Path] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def failed(self, phases: list[str], exc: BaseException, line: str) -> None:
+        """The phases' tables get the one-line reason; the log gets line."""
+        self.errors |= dict.fromkeys(phases, _why(exc))
+        self.log(f"[compare] model {self.key}: {line}")
+
+    def startup(self) -> None:
+        self.clock.phase(self.key, "start-up (cold, warm) and idle footprint")
+        out_dir = self.runs_dir / f"{self.compare_id}-{self.key}-startup"
         try:
-            run_startup(driver.ctx, driver, key, out_dir, profile.idle_s, cycles=profile.repeats)
-            _label(out_dir, compare_id, key, "startup", 0, profile.name)
-            result["runs"].append(out_dir)
+            run_startup(self.driver.ctx, self.driver, self.key, out_dir, self.profile.idle_s, cycles=self.profile.repeats)
+            _label(out_dir, self.compare_id, self.key, "startup", 0, self.profile.name)
+            self.runs.append(out_dir)
         except Exception as exc:  # noqa: BLE001 - a driver's bug must not lose the other models' figures
-            result["errors"]["startup"] = _why(exc)
-            log(f"[compare] model {key}: start-up failed — {_why(exc)}")
+            self.failed(["startup"], exc, f"start-up failed — {_why(exc)}")
+
+    def scenario(self, name: str, repeat: int) -> None:
+        repeats = self.profile.repeats
+        self.clock.phase(self.key, name + (f" (repeat {repeat + 1}/{repeats})" if repeats > 1 else ""))
+        driver = self.driver
+        if state.read_current(driver.ctx.state_dir) == driver.name and not _healthy(driver):
+            _take_down(driver)  # the last phase left it broken: the runner starts it afresh
+        out_dir = self.runs_dir / (f"{self.compare_id}-{self.key}-{name}" + (f"-{repeat + 1}" if repeats > 1 else ""))
+        try:
+            run = run_scenario(driver.ctx, driver, self.profile.scenario(name), out_dir, profile=self.profile.name,
+                               keep_up=True, idle_s=self.profile.run_idle_s)
+            _label(out_dir, self.compare_id, self.key, name, repeat, self.profile.name)
+            self.runs.append(out_dir)
+        except Exception as exc:  # noqa: BLE001 - recorded; the matrix goes on
+            self.failed(parts(name), exc, f"{name} failed — {exc}")  # each table it fills
+            return
+        if run.partial:  # Ctrl-C reached the run, which kept its partial report: stop the whole comparison
+            raise KeyboardInterrupt
+
+    def take_down(self) -> None:
+        try:
+            _take_down(self.driver)
+        except Exception as exc:  # noqa: BLE001
+            self.failed(["down"], exc, f"down failed — {_why(exc)}")
+
+    def outcome(self) -> Outcome:
+        if not self.runs:
+            return Outcome("failed", "; ".join(f"{k}: {v}" for k, v in self.errors.items()), [], self.errors)
+        return Outcome("measured", None, self.runs, self.errors)
+
+
+def run_model(
+    ctx: LabContext, key: str, profile: Profile, runs_dir: Path, compare_id: str, clock: Clock, log: Log,
+) -> Outcome:
+    """One model through the start-up phase and every scenario of the profile; skipped when it cannot run here."""
+    driver, reason = _driver(ctx, key)
+    if driver is None or reason:
+        clock.skip(1 + profile.repeats * len(profile.scenarios))
+        log(f"[compare] model {key}: skipped — {reason}")
+        return Outcome("skipped", reason)
+    model = _Model(driver, key, profile, runs_dir, compare_id, clock, log)
+    try:
+        model.startup()
         for repeat in range(profile.repeats):
             for name in profile.scenarios:
-                clock.phase(key, name + (f" (repeat {repeat + 1}/{profile.repeats})" if profile.repeats > 1 else ""))
-                if state.read_current(ctx.state_dir) == driver.name and not _healthy(driver):
-                    _take_down(driver)  # the last phase left it broken: the runner starts it afresh
-                out_dir = runs_dir / (f"{compare_id}-{key}-{name}" + (f"-{repeat + 1}" if profile.repeats > 1 else ""))
-                try:
-                    run = run_scenario(driver.ctx, driver, profile.scenario(name), out_dir, profile=profile.name,
-                                       keep_up=True, idle_s=profile.run_idle_s)
-                    _label(out_dir, compare_id, key, name, repeat, profile.name)
-                    result["runs"].append(out_dir)
-                except Exception as exc:  # noqa: BLE001 - recorded; the matrix goes on
-                    result["errors"] |= dict.fromkeys(parts(name), _why(exc))  # each table it fills
-                    log(f"[compare] model {key}: {name} failed — {exc}")
-                    continue
-                if run.partial:  # Ctrl-C reached the run, which kept its partial report: stop the whole comparison
-                    raise KeyboardInterrupt
+                model.scenario(name, repeat)
     finally:
-        try:
-            _take_down(driver)
-        except Exception as exc:  # noqa: BLE001
-            result["errors"]["down"] = _why(exc)
-            log(f"[compare] model {key}: down failed — {_why(exc)}")
-    if not result["runs"]:
-        result["status"], result["reason"] = "failed", "; ".join(f"{k}: {v}" for k, v in result["errors"].items())
-    return result
+        model.take_down()
+    return model.outcome()

@@ -16,13 +16,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from deploylab.compare.records import Disk, IdleReadings, StartupSummary, StartupTimes
 from deploylab.core import state
 from deploylab.core.driver import Driver, LabContext
 from deploylab.measure import machine
+from deploylab.measure.records import Pinning
 from deploylab.measure.resources import MIB, memory_bytes
 from deploylab.measure.runner import generator_cpus
-
-KIND = "startup"
 
 
 def _up(driver: Driver) -> float:
@@ -36,7 +36,7 @@ def _down(driver: Driver) -> None:
     state.clear_current(driver.ctx.state_dir, driver.name)
 
 
-def idle_figures(readings: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
+def idle_figures(readings: list[dict[str, dict[str, Any]]], seconds: float | None = None) -> IdleReadings:
     """Medians over the readings of the sums over units; idle CPU from the first to the last reading."""
     def summed(reading: dict[str, dict[str, Any]], key: str) -> float:
         return sum((row.get(key) or 0) for row in reading.values() if row.get("up")) / MIB
@@ -49,21 +49,24 @@ def idle_figures(readings: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
         elapsed = max(row["t"] for row in last.values()) - max(row["t"] for row in first.values())
         cpu = round(100.0 * max(spent, 0.0) / elapsed, 2) if elapsed > 0 else None
     last = readings[-1] if readings else {}
-    return {
-        "app_mib": round(statistics.median(app), 1) if app else None,
-        "overhead_mib": round(statistics.median(summed(r, "overhead_rss") for r in readings), 1) if readings else None,
-        "reserved_mib": round(summed(last, "reserved"), 1) if any(r.get("reserved") for r in last.values()) else None,
-        "cpu_percent": cpu,
-        "units": sorted(last),
-        "memory_sources": sorted({row.get("memory_source", "rss") for row in last.values()}),
-    }
+    return IdleReadings(
+        app_mib=round(statistics.median(app), 1) if app else None,
+        overhead_mib=round(statistics.median(summed(r, "overhead_rss") for r in readings), 1) if readings else None,
+        reserved_mib=round(summed(last, "reserved"), 1) if any(r.get("reserved") for r in last.values()) else None,
+        cpu_percent=cpu,
+        units=sorted(last),
+        memory_sources=sorted({row.get("memory_source", "rss") for row in last.values()}),
+        seconds=seconds,
+    )
 
 
 def run_startup(
     ctx: LabContext, driver: Driver, model_key: str, out_dir: Path, idle_s: float, cycles: int = 1,
-) -> dict[str, Any]:
+) -> StartupSummary:
     out_dir.mkdir(parents=True, exist_ok=True)
-    build_s, cold_s, warm_s = [], [], []
+    build_s: list[float] = []
+    cold_s: list[float] = []
+    warm_s: list[float] = []
     for _ in range(cycles):
         _down(driver)  # cold means from nothing running, in every cycle
         started = time.monotonic()
@@ -82,15 +85,15 @@ def run_startup(
             if time.monotonic() >= deadline and len(readings) >= 2:  # idle CPU needs two readings, however slow
                 break
             time.sleep(1.0)
-    summary = {
-        "kind": KIND, "run_id": out_dir.name, "model": driver.name, "model_key": model_key,
-        "model_title": getattr(driver, "title", driver.name),
-        "startup": {"build_s": build_s, "cold_s": cold_s, "warm_s": warm_s},
-        "idle": {**idle_figures(readings), "seconds": idle_s},
-        "disk": driver.footprint().to_json(),
-        "environments": driver.environments(),
-        "machine": machine.facts().to_json(),
-        "pinning": {"sut_cpus": ctx.sut_cpus, "generator_cpus": generator_cpus(ctx.sut_cpus)},
-    }
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    footprint = driver.footprint()
+    summary = StartupSummary(
+        run_id=out_dir.name, model=driver.name, model_key=model_key, model_title=getattr(driver, "title", driver.name),
+        startup=StartupTimes(build_s, cold_s, warm_s),
+        idle=idle_figures(readings, idle_s),
+        disk=Disk(footprint.total_bytes, dict(footprint.parts), footprint.note),
+        environments=driver.environments(),
+        machine=machine.facts(),
+        pinning=Pinning(ctx.sut_cpus, generator_cpus(ctx.sut_cpus)),
+    )
+    (out_dir / "summary.json").write_text(json.dumps(summary.to_json(), indent=2))
     return summary

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from deploylab.compare.collect import REDEPLOY
 from deploylab.compare.figures import MISSING, median, missing_reason, number, verdict
+from deploylab.compare.records import FaultColumn, ModelColumn
 from deploylab.measure import calibrate
 from deploylab.measure.analysis import PLATEAU_WITHIN
 from loadtests.groups import GROUPS
@@ -15,7 +15,8 @@ from loadtests.groups import GROUPS
 MIB = 1024 * 1024
 GROUP_TITLES = {"students": "Students API", "grades": "Grades API", "web": "web page"}
 
-Models = dict[str, dict[str, Any]]
+Models = dict[str, ModelColumn]
+Cell = Callable[[ModelColumn], str]
 
 
 @dataclass
@@ -36,8 +37,19 @@ class Section:
     chart: str = ""
 
 
+@dataclass(frozen=True)
+class Parts:
+    """What COMPARISON.md and comparison.html both render, in the same order."""
+
+    header: list[str]
+    warnings: list[str]
+    sections: list[Section]
+    answers: list[tuple[str, str]]
+    isolation: list[str]
+
+
 def _table(key: str, title: str, models: Models, phase: str,
-           rows: list[tuple[str, Callable[[dict[str, Any]], str]]]) -> Table:
+           rows: list[tuple[str, Cell]]) -> Table:
     """Rows of (label, cell of one model); a '—' cell gets one note saying why, per model."""
     table = Table(key, title, ["", *models], [])
     for label, cell in rows:
@@ -51,52 +63,52 @@ def _table(key: str, title: str, models: Models, phase: str,
 
 def startup(models: Models) -> Table:
     return _table("startup", "Start-up (seconds until every readiness probe passes)", models, "startup", [
-        ("cold: build check + first up", lambda m: number(m["startup"]["cold_s"], 2)),
-        ("warm: stopped and started again (C: machines reboot)", lambda m: number(m["startup"]["warm_s"], 2)),
-        ("build check alone (caches built)", lambda m: number(m["startup"]["build_s"], 2)),
+        ("cold: build check + first up", lambda m: number(m.startup.cold_s, 2)),
+        ("warm: stopped and started again (C: machines reboot)", lambda m: number(m.startup.warm_s, 2)),
+        ("build check alone (caches built)", lambda m: number(m.startup.build_s, 2)),
     ])
 
 
-def _reserved(model: dict[str, Any]) -> str:
+def _reserved(model: ModelColumn) -> str:
     """Processes and containers without a limit reserve nothing: 'none', not a missing figure."""
-    idle = model["idle"]
-    return number(idle["reserved_mib"]) if idle["reserved_mib"] or not idle["app_mib"] else "none"
+    idle = model.idle
+    return number(idle.reserved_mib) if idle.reserved_mib or not idle.app_mib else "none"
 
 
 def memory(models: Models) -> Table:
     return _table("memory", "Idle footprint (no load)", models, "idle", [
-        ("app processes MiB", lambda m: number(m["idle"]["app_mib"])),
-        ("per-unit overhead MiB (shims, a VM's systemd+sshd)", lambda m: number(m["idle"]["overhead_mib"])),
+        ("app processes MiB", lambda m: number(m.idle.app_mib)),
+        ("per-unit overhead MiB (shims, a VM's systemd+sshd)", lambda m: number(m.idle.overhead_mib)),
         ("reserved MiB (set aside whether used or not)", _reserved),
-        ("units", lambda m: str(len(m["idle"]["units"])) if m["idle"]["units"] else MISSING),
-        ("idle CPU % (100 = one core)", lambda m: number(m["idle"]["cpu_percent"], 2)),
+        ("units", lambda m: str(len(m.idle.units)) if m.idle.units else MISSING),
+        ("idle CPU % (100 = one core)", lambda m: number(m.idle.cpu_percent, 2)),
     ])
 
 
-def _disk_total(model: dict[str, Any]) -> str:
-    disk = model["disk"] or {}
-    return MISSING if disk.get("total_bytes") is None else f"{disk['total_bytes'] / MIB:.0f}"
+def _disk_total(model: ModelColumn) -> str:
+    total = model.disk.total_bytes if model.disk else None
+    return MISSING if total is None else f"{total / MIB:.0f}"
 
 
 def disk(models: Models) -> Table:
     table = _table("disk", "Disk footprint and Python environments", models, "startup", [
         ("on disk MiB (besides the source)", _disk_total),
-        ("Python environments", lambda m: MISSING if m["environments"] is None else str(m["environments"])),
+        ("Python environments", lambda m: MISSING if m.environments is None else str(m.environments)),
     ])
-    table.notes += [f"{name}: {model['disk']['note']}" for name, model in models.items() if model["disk"]]
+    table.notes += [f"{name}: {model.disk.note}" for name, model in models.items() if model.disk]
     return table
 
 
 def capacity(models: Models) -> Table:
     table = _table("capacity", "Capacity: throughput sustained within the SLO (closed-loop step load)", models, "capacity", [
         (f"req/s held (median of the steps within {100 * PLATEAU_WITHIN:.0f} % of the best)",
-         lambda m: number(m["capacity"]["plateau_throughput"])),
-        ("best step req/s", lambda m: number(m["capacity"]["best_throughput"])),
-        ("best step at users", lambda m: number(m["capacity"]["best_users"], 0)),
-        (f"host speed then ({calibrate.UNIT} on the same cores)", lambda m: number(m["capacity"]["host_speed"])),
-        ("req/s held at the comparison's common host speed", lambda m: number(m["capacity"]["at_common_speed"])),
+         lambda m: number(m.capacity.plateau_throughput)),
+        ("best step req/s", lambda m: number(m.capacity.best_throughput)),
+        ("best step at users", lambda m: number(m.capacity.best_users, 0)),
+        (f"host speed then ({calibrate.UNIT} on the same cores)", lambda m: number(m.capacity.host_speed)),
+        ("req/s held at the comparison's common host speed", lambda m: number(m.capacity.at_common_speed)),
     ])
-    common = next((m["capacity"].get("common_speed") for m in models.values() if m["capacity"].get("common_speed")), None)
+    common = next((m.capacity.common_speed for m in models.values() if m.capacity.common_speed), None)
     if common:
         table.notes.append(
             "host speed: a fixed piece of Python work timed on the system under test's cores right before and after "
@@ -106,44 +118,60 @@ def capacity(models: Models) -> Table:
 
 
 def latency(models: Models) -> Table:
-    rows = [(f"{GROUP_TITLES[g]} {q} ms", lambda m, g=g, q=q: number(m["latency"][g][q])) for g in GROUPS for q in ("p50", "p95")]
-    rows.append(("throughput req/s (all groups)", lambda m: number(m["latency"]["throughput"])))
+    rows: list[tuple[str, Cell]] = [
+        (f"{GROUP_TITLES[g]} {q} ms", lambda m, g=g, q=q: number(getattr(m.latency.groups[g], q)))
+        for g in GROUPS for q in ("p50", "p95")]
+    rows.append(("throughput req/s (all groups)", lambda m: number(m.latency.throughput)))
     return _table("latency", "Latency at a fixed load (steady scenario)", models, "steady", rows)
 
 
-def group_cell(entry: dict[str, Any] | None, group: str) -> str:
+def group_cell(entry: FaultColumn | None, group: str) -> str:
     """'failed 12 s', 'degraded 3 s', 'slow', 'within' for one group in one fault."""
     if entry is None:
         return MISSING
-    slot = entry["groups"][group]
-    found = verdict(slot["verdict"])
+    slot = entry.groups[group]
+    found = verdict(slot.verdict)
     if found is None:
         return "within"
-    seconds = median(slot["failed_s"] if found == "failed" else slot["degraded_s"])
+    seconds = median(slot.failed_s if found == "failed" else slot.degraded_s)
     return found if seconds is None else f"{found} {seconds:.0f} s"
 
 
-def recovery_cell(entry: dict[str, Any] | None, key: str) -> str:
+def recovery_cell(entry: FaultColumn | None, values: Callable[[FaultColumn], Sequence[float | None]]) -> str:
     if entry is None:
         return MISSING
-    if not any(entry["recovered"]):
+    if not any(entry.recovered):
         return "not back"
-    return number(entry[key])
+    return number(values(entry))
+
+
+def _time_to_recover(entry: FaultColumn) -> list[float | None]:
+    return entry.time_to_recover_s
+
+
+def _outage(entry: FaultColumn) -> list[float | None]:
+    return entry.outage_s
 
 
 def fault(models: Models, scenario: str, title: str) -> Table:
-    entry = lambda m: m["faults"].get(scenario)  # noqa: E731
-    rows = [(GROUP_TITLES[g], lambda m, g=g: group_cell(entry(m), g)) for g in GROUPS]
-    rows += [("time to recover s", lambda m: recovery_cell(entry(m), "time_to_recover_s")),
-             ("outage s (from the fault)", lambda m: recovery_cell(entry(m), "outage_s"))]
+    def entry(model: ModelColumn) -> FaultColumn | None:
+        return model.faults.get(scenario)
+
+    rows: list[tuple[str, Cell]] = [(GROUP_TITLES[g], lambda m, g=g: group_cell(entry(m), g)) for g in GROUPS]
+    rows += [("time to recover s", lambda m: recovery_cell(entry(m), _time_to_recover)),
+             ("outage s (from the fault)", lambda m: recovery_cell(entry(m), _outage))]
     return _table(scenario, title, models, scenario, rows)
 
 
 def redeploy(models: Models) -> Table:
-    entry = lambda m: m["faults"].get(REDEPLOY)  # noqa: E731
-    downtime = lambda m, g: (MISSING if entry(m) is None  # noqa: E731
-                             else number(entry(m)["groups"][g]["failed_s"], 0))
-    rows = [(f"{GROUP_TITLES[g]} downtime s", lambda m, g=g: downtime(m, g)) for g in GROUPS]
+    def entry(model: ModelColumn) -> FaultColumn | None:
+        return model.faults.get(REDEPLOY)
+
+    def downtime(model: ModelColumn, group: str) -> str:
+        found = entry(model)
+        return MISSING if found is None else number(found.groups[group].failed_s, 0)
+
+    rows: list[tuple[str, Cell]] = [(f"{GROUP_TITLES[g]} downtime s", lambda m, g=g: downtime(m, g)) for g in GROUPS]
     rows += [(f"{GROUP_TITLES[g]}", lambda m, g=g: group_cell(entry(m), g)) for g in GROUPS]
-    rows.append(("back within thresholds after s", lambda m: recovery_cell(entry(m), "time_to_recover_s")))
+    rows.append(("back within thresholds after s", lambda m: recovery_cell(entry(m), _time_to_recover)))
     return _table(REDEPLOY, "Redeploy of Grades under load", models, REDEPLOY, rows)

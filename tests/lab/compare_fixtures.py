@@ -1,4 +1,5 @@
-"""Small, fixed run directories in the shape the runner and the start-up phase write them."""
+"""Small, fixed run directories in the shape the runner and the start-up phase wrote them before summary.json
+had a schema number (version 1: read through the upgrade to the current version)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,29 @@ def figure(p50: float = 10.0, p95: float = 20.0, error_rate: float = 0.0, count:
             "error_rate": error_rate, "degraded_rate": 0.0}
 
 
+def scenario_json(name: str) -> dict[str, Any]:
+    return {"name": name, "description": name, "shape": "steady", "duration_s": 12.0, "users": 10, "spawn_rate": 10.0,
+            "warmup_s": 1.0, "window_s": 4.0, "think_scale": 1.0, "slo_p95_ms": 500.0, "slo_error_rate": 0.01,
+            "thresholds": THRESHOLDS, "profile": "smoke", "faults": []}
+
+
+def capacity(best_throughput: float | None, best_users: int | None, **extra: Any) -> dict[str, Any]:
+    """A capacity section as written before the plateau and the host's speed (unless given in extra)."""
+    return {"slo": {"p95_ms": 500.0, "error_rate": 0.01}, "steps": [], "best_throughput": best_throughput,
+            "best_users": best_users, **extra}
+
+
 def base_summary(run_id: str, model: str, scenario: str, **extra: Any) -> dict[str, Any]:
     return {
         "run_id": run_id, "model": model, "model_title": f"model {model}", "partial": False,
-        "scenario": {"name": scenario, "profile": "smoke"}, "profile": "smoke",
+        "scenario": scenario_json(scenario), "profile": "smoke",
         "machine": {"cpu_model": "Test CPU", "cores": 2, "memory_bytes": 2**31, "kernel": "6.1",
                     "versions": {"python": "3.11.2"}},
         "pinning": {"sut_cpus": "0", "generator_cpus": "1"},
-        "method": {"thresholds": THRESHOLDS}, "load_window_s": [0.0, 12.0],
+        "deployment": {}, "method": {"thresholds": THRESHOLDS}, "requests_logged": 0, "load_window_s": [0.0, 12.0],
         "overall": {g: figure() for g in (*GROUPS, "all")},
         "faults": [], "resources": {}, "generator": {"cpu_max_percent": 40.0, "limit_percent": 85.0, "overloaded": False},
+        "events": [], "locust_command": None,
         **extra,
     }
 
@@ -64,10 +78,13 @@ def kill_fault(radius: dict[str, str | None], recovered: bool, ttr: float | None
                restart: float | None, during_error: float = 1.0) -> dict[str, Any]:
     return {
         "fault": {"at_s": 4.0, "kind": "kill", "service": "grades", "unit": "", "params": {}, "until_s": None},
+        "window_s": [4.0, 8.0], "baseline_window_s": [1.0, 4.0],
         "before": {g: figure() for g in (*GROUPS, "all")},
         "during": {g: figure(error_rate=during_error if radius.get(g) else 0.0) for g in (*GROUPS, "all")},
-        "blast_radius": radius, "restart_seen_s": restart, "time_to_recover_s": ttr, "outage_s": outage,
-        "recovered": recovered,
+        "after": {g: figure() for g in (*GROUPS, "all")},
+        "blast_radius": radius, "restart_seen_s": restart, "fault_end_s": restart or 4.0,
+        "back_within_threshold_s": None if outage is None else 4.0 + outage, "time_to_recover_s": ttr,
+        "outage_s": outage, "recovered": recovered,
     }
 
 
@@ -83,10 +100,8 @@ def matrix_runs(root: Path) -> list[Path]:
             "students": figure(5, 12), "grades": figure(6, 15), "web": figure(20, 40), "all": figure()}), "a"),
         write_run(root, "b-steady", base_summary("b-steady", "b", "steady", overall={
             "students": figure(7, 18), "grades": figure(8, 22), "web": figure(30, 65), "all": figure()}), "b"),
-        write_run(root, "a-capacity", base_summary("a-capacity", "a", "capacity", capacity={
-            "best_throughput": 300.0, "best_users": 40}), "a"),
-        write_run(root, "b-capacity", base_summary("b-capacity", "b", "capacity", capacity={
-            "best_throughput": 240.0, "best_users": 30}), "b"),
+        write_run(root, "a-capacity", base_summary("a-capacity", "a", "capacity", capacity=capacity(300.0, 40)), "a"),
+        write_run(root, "b-capacity", base_summary("b-capacity", "b", "capacity", capacity=capacity(240.0, 30)), "b"),
         write_run(root, "a-crash", base_summary("a-crash", "a", "crash-grades", faults=[
             kill_fault({"students": "failed", "grades": "failed", "web": "failed"}, False, None, None, None)]),
             "a", a_requests),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from deploylab.compare import matrix, profiles
+from deploylab.compare.records import Outcome, StartupSummary
 from deploylab.compare.startup import run_startup
 from deploylab.core import manifest
 from deploylab.core.driver import LabContext, Sample
@@ -40,7 +42,7 @@ def ctx(tmp_path: Path) -> LabContext:
     return LabContext(root=tmp_path, state_dir=tmp_path / "lab", manifest=manifest.load())
 
 
-def _run(ctx: LabContext, driver: Broken, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+def _run(ctx: LabContext, driver: Broken, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Outcome:
     driver.ctx = ctx
     monkeypatch.setattr(matrix, "driver_for", lambda _ctx, _key: driver)
     monkeypatch.setattr(matrix, "run_scenario", lambda *a, **k: (_ for _ in ()).throw(ValueError("boom")))
@@ -51,16 +53,16 @@ def _run(ctx: LabContext, driver: Broken, monkeypatch: pytest.MonkeyPatch, tmp_p
 
 def test_unavailable_model_is_skipped_with_its_reason(ctx: LabContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     result = _run(ctx, Broken("no Docker engine answered"), monkeypatch, tmp_path)
-    assert result == {"status": "skipped", "reason": "no Docker engine answered", "runs": [], "errors": {}}
+    assert result == Outcome("skipped", "no Docker engine answered", [], {})
 
 
 def test_a_driver_bug_is_recorded_and_the_model_taken_down(ctx: LabContext, monkeypatch: pytest.MonkeyPatch,
                                                           tmp_path: Path) -> None:
     driver = Broken(None)
     result = _run(ctx, driver, monkeypatch, tmp_path)
-    assert result["status"] == "failed"
-    assert result["errors"]["startup"] == "ValueError in the driver: not enough values to unpack"
-    assert result["errors"]["steady"] == "ValueError in the driver: boom"
+    assert result.status == "failed"
+    assert result.errors["startup"] == "ValueError in the driver: not enough values to unpack"
+    assert result.errors["steady"] == "ValueError in the driver: boom"
     assert driver.downs >= 2
 
 
@@ -104,7 +106,8 @@ class OneAtATime:
 def test_every_start_up_cycle_begins_from_nothing_running(ctx: LabContext, tmp_path: Path) -> None:
     driver = OneAtATime(ctx)
     summary = run_startup(ctx, driver, "a", tmp_path / "out", idle_s=0, cycles=3)  # type: ignore[arg-type]
-    assert summary["startup"]["cold_s"] == [0.5] * 3 and summary["startup"]["warm_s"] == [0.5] * 3
+    assert summary.startup.cold_s == [0.5] * 3 and summary.startup.warm_s == [0.5] * 3
+    assert StartupSummary.from_json(json.loads((tmp_path / "out" / "summary.json").read_text())) == summary
     assert driver.running and driver.ups == 6
 
 

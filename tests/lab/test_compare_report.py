@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from deploylab.compare import collect, findings, questions, report, tables
+from deploylab.compare.records import Comparison, Isolation, ModelColumn, PhaseWarning
 from tests.lab.compare_fixtures import matrix_runs
 
 
-def _models(tmp_path: Path) -> dict:
+def _models(tmp_path: Path) -> dict[str, ModelColumn]:
     return collect.collect(matrix_runs(tmp_path / "runs"))
 
 
@@ -27,7 +29,7 @@ def test_findings_name_the_models_and_their_numbers(tmp_path: Path) -> None:
 
 def test_tables_have_a_column_per_model_and_say_why_a_cell_is_empty(tmp_path: Path) -> None:
     models = _models(tmp_path)
-    models["d"] = collect.empty("d") | {"status": "skipped", "reason": "no Docker engine answered"}
+    models["d"] = replace(ModelColumn.empty("d"), status="skipped", reason="no Docker engine answered")
     table = tables.startup(models)
     assert table.columns == ["", "a", "b", "d"]
     assert table.rows[0] == ["cold: build check + first up", "2.50", "4.00", "—"]
@@ -41,7 +43,7 @@ def test_writes_markdown_html_and_a_rebuildable_json(tmp_path: Path) -> None:
     models = _models(tmp_path)
     doc = report.new_doc(models, command="deploylab compare --profile smoke --models a,b", profile="smoke",
                          expected_faults=["crash-grades"],
-                         isolation={"packages": 9, "conflicts": [], "environments": {"a": 1, "b": 4}})
+                         isolation=Isolation(9, [], {"a": 1, "b": 4}))
     html_path = report.write(doc, tmp_path / "latest")
     md = (tmp_path / "latest" / "COMPARISON.md").read_text()
     html = html_path.read_text()
@@ -50,13 +52,14 @@ def test_writes_markdown_html_and_a_rebuildable_json(tmp_path: Path) -> None:
     assert "**Can microservices be deployed without containers?** Yes: A, B served" in md
     assert html.count("<svg") >= 7 and "<script" not in html and "http://" not in html.replace("http://www.w3.org", "")
     rebuilt = json.loads((tmp_path / "latest" / "compare.json").read_text())
+    assert rebuilt["schema"] == 2 and Comparison.from_json(rebuilt) == doc
     assert report.write(rebuilt, tmp_path / "again").read_text() == html
 
 
 def test_generator_overload_becomes_a_warning(tmp_path: Path) -> None:
     models = _models(tmp_path)
-    models["b"]["warnings"].append({"phase": "steady", "why": "the load generator reached 92.0% CPU (limit 85.0%)"})
-    assert report.warnings({"models": models}) == ["b steady: the load generator reached 92.0% CPU (limit 85.0%)"]
+    models["b"].warnings.append(PhaseWarning("steady", "the load generator reached 92.0% CPU (limit 85.0%)"))
+    assert report.warnings(report.new_doc(models)) == ["b steady: the load generator reached 92.0% CPU (limit 85.0%)"]
 
 
 def test_questions_use_the_crash_numbers(tmp_path: Path) -> None:

@@ -76,13 +76,8 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
         measured = shlex.quote(str(root / "runs")) + f"/{compare_id}-*"
         stderr_log(f"[compare] interrupted; every model is down. A report of what was measured: deploylab compare {measured}")
         raise
-    models = collect.collect([d for outcome in outcomes.values() for d in outcome["runs"]])
-    for key, outcome in outcomes.items():
-        model = models.setdefault(key, collect.empty(key))
-        model["status"], model["reason"] = outcome["status"], outcome["reason"]
-        model["errors"].update(outcome["errors"])
     doc = report.new_doc(
-        {key: models[key] for key in keys}, command=command, profile=profile.name, repeats=profile.repeats,
+        collect.from_outcomes(outcomes), command=command, profile=profile.name, repeats=profile.repeats,
         compare_id=compare_id, elapsed_s=round(time.monotonic() - started, 1),
         expected_faults=[s for s in profile.measured() if s in profiles.FAULT_SCENARIOS],
         isolation=report.isolation(ctx, keys),
@@ -90,4 +85,4 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     path = report.write(doc, root / "latest")
     stderr_log(f"[compare] done in {(time.monotonic() - started) / 60:.1f} min")
     print(path)
-    return 0 if any(m["status"] == "measured" for m in doc["models"].values()) else 1
+    return 0 if any(m.status == "measured" for m in doc.models.values()) else 1
