@@ -74,7 +74,7 @@ def group_downtime(run_dir: Path, summary: RunSummary, fault: FaultFigures) -> d
     if t0 is None or not files:
         return None
     requests = analysis.read_requests(files)
-    load_end = summary.load_window_s[1] or 0.0
+    load_end = summary.load_window_s[1]
     bins = analysis.timeline(requests, t0, t0 + load_end)
     at = int(fault.fault.at_s)
     until = int(fault.segment_end_s or load_end)  # a chained run's next fault, or the end

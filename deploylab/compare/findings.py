@@ -82,10 +82,15 @@ def capacity(models: Models) -> str:
     return text + "."
 
 
+def p95_of(group: str) -> Callable[[ModelColumn], float | None]:
+    """One group's median p95 at the fixed load."""
+    return lambda m: median(m.latency.groups[group].p95)
+
+
 def latency(models: Models) -> str:
     sentences = []
     for group in ("web", "students", "grades"):
-        p95 = ranked(models, lambda m, g=group: median(m.latency.groups[g].p95))
+        p95 = ranked(models, p95_of(group))
         if len(p95) == 1:
             sentences.append(f"{GROUP_TITLES[group]} p95: {p95[0][1]:.0f} ms in {p95[0][0]}")
         elif p95:

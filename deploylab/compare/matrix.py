@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -104,7 +104,7 @@ class _Model:
     runs: list[Path] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
-    def failed(self, phases: list[str], exc: BaseException, line: str) -> None:
+    def failed(self, phases: Iterable[str], exc: BaseException, line: str) -> None:
         """The phases' tables get the one-line reason; the log gets line."""
         self.errors |= dict.fromkeys(phases, _why(exc))
         self.log(f"[compare] model {self.key}: {line}")

@@ -103,7 +103,7 @@ def sections(doc: Comparison | dict[str, Any]) -> list[Section]:
         Section(tables.capacity(models), findings.capacity(models), chart("Capacity within the SLO", "req/s", {
             "req/s": _series(models, lambda m: median(m.capacity.plateau_throughput))})),
         Section(tables.latency(models), findings.latency(models), chart("p95 at a fixed load", "ms", {
-            g: _series(models, lambda m, g=g: median(m.latency.groups[g].p95)) for g in GROUPS})),
+            g: _series(models, findings.p95_of(g)) for g in GROUPS})),
     ]
     expected = doc.expected_faults or [s for s in FAULT_SCENARIOS if any(s in m.faults for m in models.values())]
     for scenario in (s for s in FAULT_SCENARIOS if s in expected):
@@ -115,10 +115,12 @@ def sections(doc: Comparison | dict[str, Any]) -> list[Section]:
 
 def _downtime_chart(chart: Callable[[str, str, dict[str, Sequence[float | None]]], str], models: Models,
                     scenario: str) -> str:
-    def seconds(model: ModelColumn, group: str) -> float | None:
-        entry = model.faults.get(scenario)
-        return None if entry is None else median(entry.groups[group].failed_s)
-    return chart(f"{scenario}: seconds failed per group", "s", {g: _series(models, lambda m, g=g: seconds(m, g)) for g in GROUPS})
+    def seconds(group: str) -> Callable[[ModelColumn], float | None]:
+        def figure(model: ModelColumn) -> float | None:
+            entry = model.faults.get(scenario)
+            return None if entry is None else median(entry.groups[group].failed_s)
+        return figure
+    return chart(f"{scenario}: seconds failed per group", "s", {g: _series(models, seconds(g)) for g in GROUPS})
 
 
 def warnings(doc: Comparison) -> list[str]:

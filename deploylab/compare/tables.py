@@ -118,9 +118,10 @@ def capacity(models: Models) -> Table:
 
 
 def latency(models: Models) -> Table:
-    rows: list[tuple[str, Cell]] = [
-        (f"{GROUP_TITLES[g]} {q} ms", lambda m, g=g, q=q: number(getattr(m.latency.groups[g], q)))
-        for g in GROUPS for q in ("p50", "p95")]
+    def quantile(group: str, q: str) -> Cell:
+        return lambda m: number(getattr(m.latency.groups[group], q))
+
+    rows = [(f"{GROUP_TITLES[g]} {q} ms", quantile(g, q)) for g in GROUPS for q in ("p50", "p95")]
     rows.append(("throughput req/s (all groups)", lambda m: number(m.latency.throughput)))
     return _table("latency", "Latency at a fixed load (steady scenario)", models, "steady", rows)
 
@@ -157,7 +158,10 @@ def fault(models: Models, scenario: str, title: str) -> Table:
     def entry(model: ModelColumn) -> FaultColumn | None:
         return model.faults.get(scenario)
 
-    rows: list[tuple[str, Cell]] = [(GROUP_TITLES[g], lambda m, g=g: group_cell(entry(m), g)) for g in GROUPS]
+    def verdict_of(group: str) -> Cell:
+        return lambda m: group_cell(entry(m), group)
+
+    rows = [(GROUP_TITLES[g], verdict_of(g)) for g in GROUPS]
     rows += [("time to recover s", lambda m: recovery_cell(entry(m), _time_to_recover)),
              ("outage s (from the fault)", lambda m: recovery_cell(entry(m), _outage))]
     return _table(scenario, title, models, scenario, rows)
@@ -167,11 +171,16 @@ def redeploy(models: Models) -> Table:
     def entry(model: ModelColumn) -> FaultColumn | None:
         return model.faults.get(REDEPLOY)
 
-    def downtime(model: ModelColumn, group: str) -> str:
-        found = entry(model)
-        return MISSING if found is None else number(found.groups[group].failed_s, 0)
+    def downtime(group: str) -> Cell:
+        def cell(model: ModelColumn) -> str:
+            found = entry(model)
+            return MISSING if found is None else number(found.groups[group].failed_s, 0)
+        return cell
 
-    rows: list[tuple[str, Cell]] = [(f"{GROUP_TITLES[g]} downtime s", lambda m, g=g: downtime(m, g)) for g in GROUPS]
-    rows += [(f"{GROUP_TITLES[g]}", lambda m, g=g: group_cell(entry(m), g)) for g in GROUPS]
+    def verdict_of(group: str) -> Cell:
+        return lambda m: group_cell(entry(m), group)
+
+    rows = [(f"{GROUP_TITLES[g]} downtime s", downtime(g)) for g in GROUPS]
+    rows += [(f"{GROUP_TITLES[g]}", verdict_of(g)) for g in GROUPS]
     rows.append(("back within thresholds after s", lambda m: recovery_cell(entry(m), _time_to_recover)))
     return _table(REDEPLOY, "Redeploy of Grades under load", models, REDEPLOY, rows)

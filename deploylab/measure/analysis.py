@@ -42,8 +42,10 @@ class Figures:
 
     def rounded(self) -> Figures:
         """As summary.json keeps them: floats to 4 decimals."""
-        return Figures(**{key: (round(value, 4) if isinstance(value, float) else value)
-                          for key, value in asdict(self).items()})
+        def r(value: float | None) -> float | None:
+            return None if value is None else round(value, 4)
+        return Figures(self.count, round(self.throughput, 4), r(self.p50), r(self.p95), r(self.p99),
+                       round(self.error_rate, 4), round(self.degraded_rate, 4))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self.rounded())

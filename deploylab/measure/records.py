@@ -18,7 +18,7 @@ from deploylab.measure.analysis import PLATEAU_WITHIN, Figures
 from deploylab.measure.scenarios import Fault, Scenario, Thresholds
 
 JsonObject = dict[str, Any]  # a JSON object as read or written: free-form until a record parses it
-Window = tuple[float | None, float | None]  # seconds from the start of the load
+Window = tuple[float, float]  # (start, end), seconds from the start of the load
 Upgrade = Callable[[JsonObject], JsonObject]
 
 SUMMARY_SCHEMA = 2  # summary.json (a measured run's, and the start-up phase's: compare/records.py)
@@ -37,7 +37,7 @@ def upgrade(doc: JsonObject, steps: Mapping[int, Upgrade], current: int, what: s
     return doc
 
 
-def window(pair: list[float | None] | tuple[float | None, ...]) -> Window:
+def window(pair: list[float]) -> Window:
     return pair[0], pair[1]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
@@ -77,7 +78,7 @@ class _Api:
         self.base_url = base_url
         self.session = requests.Session()  # keep-alive: 200 creates over one connection
 
-    def _call(self, method: str, path: str, expect: tuple[int, ...], **kwargs: object) -> requests.Response:
+    def _call(self, method: str, path: str, expect: tuple[int, ...], **kwargs: Any) -> requests.Response:
         url = self.base_url + path
         try:
             response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)

@@ -62,7 +62,12 @@ def _rounded(figures: dict[str, analysis.Figures]) -> dict[str, analysis.Figures
 
 
 def _rel(t: float | None, t0: float) -> float | None:
-    return None if t is None else round(t - t0, 2)
+    return None if t is None else _since(t, t0)
+
+
+def _since(t: float, t0: float) -> float:
+    """Seconds from t0, as the summary writes them."""
+    return round(t - t0, 2)
 
 
 def _restart_seen(events: list[dict[str, Any]], hosts: set[str], after: float) -> float | None:
@@ -93,8 +98,8 @@ def fault_figures(
     back = analysis.recovered_at(bins, t0, before, broken, fault_end, scenario.thresholds, BIN_S, until=segment_end)
     return FaultFigures(
         fault=fault,
-        window_s=(_rel(at, t0), _rel(during_end, t0)),
-        baseline_window_s=(_rel(baseline[0], t0), _rel(baseline[1], t0)),
+        window_s=(_since(at, t0), _since(during_end, t0)),
+        baseline_window_s=(_since(baseline[0], t0), _since(baseline[1], t0)),
         segment_end_s=_rel(segment_end, t0),
         before=_rounded(before), during=_rounded(during), after=_rounded(after),
         blast_radius=radius,
@@ -135,7 +140,7 @@ def capacity_figures(scenario: Scenario, requests: list[analysis.Request], t0: f
     measured, best = analysis.capacity(requests, steps, scenario.slo_p95_ms, scenario.slo_error_rate)
     return CapacityFigures(
         slo_p95_ms=scenario.slo_p95_ms, slo_error_rate=scenario.slo_error_rate,
-        steps=tuple(StepFigures(s.users, (_rel(s.start, t0), _rel(s.end, t0)), s.sustained, s.figures.rounded())
+        steps=tuple(StepFigures(s.users, (_since(s.start, t0), _since(s.end, t0)), s.sustained, s.figures.rounded())
                     for s in measured),
         best_throughput=round(best.figures.throughput, 2) if best else None,
         best_users=best.users if best else None,
@@ -163,14 +168,14 @@ def summarize(
     generator_max = max((cpu for t, cpu in generator_cpu(samples) if baseline_start < t <= load_end), default=0.0)
     steady = None
     if scenario.steady_s:  # a chained run's lead with no fault: the steady scenario's figures, same window
-        steady = SteadyLead((_rel(baseline_start, t0), scenario.steady_s),
+        steady = SteadyLead((_since(baseline_start, t0), scenario.steady_s),
                             _rounded(analysis.by_group(requests, baseline_start, t0 + scenario.steady_s)))
     summary = RunSummary(
         run_id=meta.run_id, model=meta.model, model_title=meta.model_title, partial=meta.partial,
         scenario=scenario, profile=meta.profile, machine=meta.machine, pinning=meta.pinning,
         deployment=meta.deployment, method=METHOD, thresholds=scenario.thresholds,
         requests_logged=len(requests),
-        load_window_s=(0.0, _rel(load_end, t0)),
+        load_window_s=(0.0, _since(load_end, t0)),
         overall=_rounded(analysis.by_group(requests, baseline_start, load_end)),
         faults=tuple(all_fault_figures(scenario, requests, bins, t0, load_end, baseline_start, events, units)),
         resources=usage(samples, meta.idle, (t0, load_end)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
@@ -10,7 +10,7 @@ W, H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 220, 56, 110, 14, 28
 
 
 def line_chart(
-    title: str, series: dict[str, Sequence[tuple[float, float | None]]], x_max: float, unit: str,
+    title: str, series: Mapping[str, Sequence[tuple[float, float | None]]], x_max: float, unit: str,
     shaded: Sequence[tuple[float, float]] = (),
 ) -> str:
     """series: name -> [(x seconds, y or None)]; shaded: (start, end) windows, e.g. faults."""
