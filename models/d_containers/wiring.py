@@ -42,11 +42,12 @@ def environments(ctx: LabContext, secrets: dict[str, str]) -> dict[str, dict[str
     for name, service in manifest.services.items():
         # The gateway and Web reach a service as <service>:<port>: its name joins its Host allow-list.
         env = wiring.service_env(service, values, hosts=[name])
-        env["APP_HEALTH_URL"] = f"http://127.0.0.1:{service.port}{service.health}"
+        env.update(APP_HEALTH_PORT=str(service.port), APP_HEALTH_PATH=service.health)  # the image's HEALTHCHECK
         envs[name] = env
     envs[manifest.gateway.name] = {
         **wiring.gateway_env(manifest, urls, secrets, host="0.0.0.0", port=manifest.entry_port),
-        "APP_HEALTH_URL": f"http://127.0.0.1:{manifest.entry_port}{manifest.entry_health}",
+        "APP_HEALTH_PORT": str(manifest.entry_port),
+        "APP_HEALTH_PATH": manifest.entry_health,
     }
     return envs
 

@@ -68,8 +68,8 @@ def test_the_host_allow_list_is_extended_only_where_the_manifest_names_its_varia
     env = wiring.service_env(grades, values, hosts=["grades", "localhost"])
     assert env[grades.allowed_hosts_env] == "127.0.0.1,localhost,grades"
     assert grades.allowed_hosts_env not in wiring.service_env(grades, values)  # nothing to add: the service's default
-    if not students.allowed_hosts_env:
-        assert set(wiring.service_env(students, values, hosts=["students"])) == set(students.env)
+    assert all(service.allowed_hosts_env for service in ctx.manifest.services.values())  # every service guards Host
+    assert wiring.service_env(students, values, hosts=["10.0.0.5"])[students.allowed_hosts_env].endswith(",10.0.0.5")
 
 
 def test_entry_probes_cover_the_entry_and_every_service(ctx: LabContext) -> None:
