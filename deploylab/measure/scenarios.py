@@ -63,7 +63,8 @@ class Scenario:
     def to_json(self) -> dict[str, Any]:
         """asdict, with the timeline last (summary.json's order)."""
         found = asdict(self)
-        return {**{key: value for key, value in found.items() if key != "faults"}, "faults": found["faults"]}
+        return {**{key: value for key, value in found.items() if key != "faults"},
+                "faults": [fault.to_json() for fault in self.faults]}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Scenario:
