@@ -19,7 +19,7 @@ from deploylab.compare.collect import PHASE_FILE
 from deploylab.compare.profiles import Profile, parts
 from deploylab.compare.records import Outcome
 from deploylab.compare.startup import run_startup
-from deploylab.core import state
+from deploylab.core import lifecycle
 from deploylab.core.driver import Driver, LabContext
 from deploylab.core.errors import LabError
 from deploylab.core.registry import make_driver
@@ -76,11 +76,6 @@ def _healthy(driver: Driver) -> bool:
     return http_status(ctx.base_url + ctx.manifest.entry_health) == 200
 
 
-def _take_down(driver: Driver) -> None:
-    driver.down()
-    state.clear_current(driver.ctx.state_dir, driver.name)
-
-
 def _driver(ctx: LabContext, key: str) -> tuple[Driver | None, str | None]:
     """(the model's driver, why this machine cannot run it)."""
     try:
@@ -123,8 +118,8 @@ class _Model:
         repeats = self.profile.repeats
         self.clock.phase(self.key, name + (f" (repeat {repeat + 1}/{repeats})" if repeats > 1 else ""))
         driver = self.driver
-        if state.read_current(driver.ctx.state_dir) == driver.name and not _healthy(driver):
-            _take_down(driver)  # the last phase left it broken: the runner starts it afresh
+        if lifecycle.current(driver.ctx.state_dir) == driver.name and not _healthy(driver):
+            lifecycle.take_down(driver)  # the last phase left it broken: the runner starts it afresh
         out_dir = self.runs_dir / (f"{self.compare_id}-{self.key}-{name}" + (f"-{repeat + 1}" if repeats > 1 else ""))
         try:
             run = run_scenario(driver.ctx, driver, self.profile.scenario(name), out_dir, profile=self.profile.name,
@@ -139,7 +134,7 @@ class _Model:
 
     def take_down(self) -> None:
         try:
-            _take_down(self.driver)
+            lifecycle.take_down(self.driver)
         except Exception as exc:  # noqa: BLE001
             self.failed(["down"], exc, f"down failed — {_why(exc)}")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from deploylab.compare.records import Disk, IdleReadings, StartupSummary, StartupTimes
-from deploylab.core import state
+from deploylab.core import lifecycle
 from deploylab.core.driver import Driver, LabContext
 from deploylab.measure import machine
 from deploylab.measure.records import Pinning
@@ -26,14 +26,9 @@ from deploylab.measure.runner import generator_cpus
 
 
 def _up(driver: Driver) -> float:
-    deployment = driver.up()
-    state.write_current(driver.ctx.state_dir, driver.name)
+    deployment = driver.up()  # built just before, and timed apart
+    lifecycle.mark_up(driver)
     return deployment.ready_seconds
-
-
-def _down(driver: Driver) -> None:
-    driver.down()
-    state.clear_current(driver.ctx.state_dir, driver.name)
 
 
 def idle_figures(readings: list[dict[str, dict[str, Any]]], seconds: float | None = None) -> IdleReadings:
@@ -68,13 +63,13 @@ def run_startup(
     cold_s: list[float] = []
     warm_s: list[float] = []
     for _ in range(cycles):
-        _down(driver)  # cold means from nothing running, in every cycle
+        lifecycle.take_down(driver)  # cold means from nothing running, in every cycle
         started = time.monotonic()
         driver.build()
         build_s.append(round(time.monotonic() - started, 3))
         cold_s.append(_up(driver))
         warm_s.append(driver.warm_start())
-        state.write_current(driver.ctx.state_dir, driver.name)
+        lifecycle.mark_up(driver)
     readings: list[dict[str, dict[str, Any]]] = []
     deadline = time.monotonic() + idle_s
     with (out_dir / "samples.jsonl").open("w") as handle:

@@ -62,18 +62,3 @@ def deployment_secrets(model_dir: Path, *, fresh: bool = False) -> dict[str, str
     write_env_file(path, values)
     return values
 
-
-# Transitional: the measurement modules still mark the model up here; deploylab.core.lifecycle owns it.
-def read_current(state_dir: Path) -> str | None:
-    from deploylab.core import lifecycle
-    return lifecycle.current(state_dir)
-
-
-def write_current(state_dir: Path, model: str) -> None:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / "current").write_text(model + "\n")
-
-
-def clear_current(state_dir: Path, model: str) -> None:
-    if read_current(state_dir) == model:
-        (state_dir / "current").unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from deploylab.core import state
+from deploylab.core import lifecycle, state
 from deploylab.core.driver import DRIVER_FAULTS, Deployment, Driver, LabContext
 from deploylab.core.errors import LabError
 from deploylab.measure import calibrate, machine
@@ -138,7 +138,7 @@ def warm_up(base_url: str, seconds: float) -> int:
 def _existing_deployment(driver: Driver) -> Deployment | None:
     """The deployment of this model already up, if any: the run uses it and leaves it up."""
     ctx = driver.ctx
-    current = state.read_current(ctx.state_dir)
+    current = lifecycle.current(ctx.state_dir)
     if current and current != driver.name:
         raise LabError(f"model {current} is up and holds the entry port; `deploylab down` first")
     if current != driver.name or http_status(ctx.base_url + ctx.manifest.entry_health) != 200:
@@ -209,10 +209,10 @@ def _bring_up(run: _Run) -> None:
     driver, events = run.driver, run.events
     deployment = _existing_deployment(driver)
     if deployment is None:
+        if lifecycle.current(run.ctx.state_dir) == driver.name:  # recorded as up, but not healthy: start afresh
+            lifecycle.take_down(driver)
         events("up-start")
-        driver.build()
-        deployment = driver.up()
-        state.write_current(run.ctx.state_dir, driver.name)
+        deployment = lifecycle.bring_up(driver)
         run.brought_up = True
         events("up-ready", {"ready_seconds": deployment.ready_seconds})
     else:
@@ -256,8 +256,7 @@ def _wind_down(run: _Run, keep_up: bool) -> None:
     finally:
         if run.brought_up and not keep_up:
             run.events("down")
-            run.driver.down()
-            state.clear_current(run.ctx.state_dir, run.driver.name)
+            lifecycle.take_down(run.driver)
 
 
 def _ended(process: subprocess.Popen[bytes], timeout_s: float) -> bool:

@@ -14,7 +14,7 @@ from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError
 from deploylab.core.registry import MODELS, make_driver
 from deploylab.measure import scenarios
-from deploylab.measure.runner import new_run_id, pinned, run_scenario
+from deploylab.measure.runner import GENERATOR_LIMIT, new_run_id, pinned, run_scenario
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +49,6 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     if result.partial:
         print("interrupted: the report covers what was measured (marked partial)", file=sys.stderr)
     if result.generator_overloaded:
-        print("warning: the load generator passed 85% CPU; see the report", file=sys.stderr)
+        print(f"warning: the load generator passed {GENERATOR_LIMIT:.0f}% CPU; see the report", file=sys.stderr)
     print(out_dir / "report.html")
     return 130 if result.partial else 0
