@@ -4,6 +4,12 @@ Locust's own statistics are approximate (rounded response-time buckets) and cumu
 analysis needs exact percentiles and before / during / after windows, so it reads these rows.
 Each process writes its own file, PATH with the pid before the suffix, so workers of a distributed
 run (`--processes N`) never share a file: `requests.csv` -> `requests.12345.csv`.
+
+Columns: t (start, wall clock s), group, name, method, ms (latency), status, outcome (ok | degraded | failed),
+then three the open loop (loadtests/open_loop.py) fills and a closed loop leaves empty: lag_ms (how far the
+generator was behind schedule when it sent), step (index of the --rate-steps step), rate (the offered
+req/s at the request's scheduled time). For an open-loop request t is its *scheduled* time and ms counts
+from it, so a stall shows in full even while the generator's own sending was late.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any, TextIO
 
 from .groups import DEGRADED_SUFFIX, SETUP_NAME, base_name, group_of
 
-COLUMNS = ("t", "group", "name", "method", "ms", "status", "outcome")
+COLUMNS = ("t", "group", "name", "method", "ms", "status", "outcome", "lag_ms", "step", "rate")
 FLUSH_EVERY_S = 1.0
 
 
@@ -29,6 +35,15 @@ def outcome(name: str, exception: Any) -> str:
     if exception is not None:
         return "failed"
     return "degraded" if name.endswith(DEGRADED_SUFFIX) else "ok"
+
+
+def open_loop_columns(context: dict[str, Any] | None) -> tuple[str, str, str]:
+    """lag_ms, step, rate from an open-loop request's context; empty for the closed loop's requests."""
+    context = context or {}
+    if "scheduled" not in context:
+        return "", "", ""
+    lag = context.get("lag_ms")
+    return (f"{lag:.2f}" if lag is not None else "", str(context.get("step", "")), f"{context.get('rate', 0.0):g}")
 
 
 class RequestLog:
@@ -57,6 +72,7 @@ class RequestLog:
         response: Any = None,
         exception: Any = None,
         start_time: float | None = None,
+        context: dict[str, Any] | None = None,
         **_: Any,
     ) -> None:
         if name == SETUP_NAME:
@@ -67,10 +83,10 @@ class RequestLog:
         started = start_time if start_time is not None else time.time() - response_time / 1000
         self._writer.writerow(
             (f"{started:.4f}", group_of(base_name(name)), base_name(name), request_type,
-             f"{response_time:.2f}", status, outcome(name, exception))
+             f"{response_time:.2f}", status, outcome(name, exception), *open_loop_columns(context))
         )
         now = time.monotonic()
-        if now - self._flushed >= FLUSH_EVERY_S:
+        if now - self._flushed >= FLUSH_EVERY_S and self._handle is not None:
             self._handle.flush()
             self._flushed = now
 
