@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 LAB := $(BIN)/deploylab
 PYTEST := $(BIN)/python -m pytest
 SERVICE_REQS := $(wildcard services/*/requirements.txt)
+# The services and what they share, installed editable: tests import them as packages.
+SERVICE_PKGS := services/common $(patsubst %/requirements.txt,%,$(SERVICE_REQS))
 
 .PHONY: help setup docker vagrant tools test test-unit test-contract test-models lint \
         model-a model-b model-c model-d model-d-swarm down status seed \
@@ -17,11 +19,11 @@ help:
 
 setup: $(VENV)/.ok ## the lab's virtual environment (.venv) with every service's requirements
 
-$(VENV)/.ok: pyproject.toml $(SERVICE_REQS)
+$(VENV)/.ok: pyproject.toml $(SERVICE_REQS) $(addsuffix /pyproject.toml,$(SERVICE_PKGS))
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh python
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,c]' $(addprefix -r ,$(SERVICE_REQS))
+	$(BIN)/pip install -q -e '.[dev,c]' $(addprefix -r ,$(SERVICE_REQS)) $(addprefix -e ,$(SERVICE_PKGS))
 	@touch $@
 
 test: setup ## every test: units, middleware, contract suite, and each model this machine can run

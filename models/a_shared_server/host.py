@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from routing import RouteTable, split_chaos_path
+from service_common.routing import RouteTable, split_chaos_path
 
 WSGIApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
 

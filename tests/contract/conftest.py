@@ -15,10 +15,11 @@ from functools import partialmethod
 
 import pytest
 import requests
-from local_entry import serve
-from support import unique
 
 from deploylab.core import manifest
+
+from .local_entry import serve
+from .support import unique
 
 TIMEOUT = 10.0
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -41,10 +40,9 @@ def serve(manifest: Manifest) -> Iterator[Entry]:
             "grades_url": base_url,
             "web_url": base_url,
         }
-        sys.path[:0] = [str(manifest.common_dir)] + [str(s.dir) for s in manifest.services.values()]
         # Model A's own host loads the apps and does the routing, the chaos routes and the health.
-        from deploylab_models.a_shared_server.host import SharedHost, load_app  # needs services/common on sys.path
-        from routing import RouteTable
+        from deploylab_models.a_shared_server.host import SharedHost, load_app
+        from service_common.routing import RouteTable
 
         apps = {}
         for service in manifest.services.values():

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support import read_page
+
+from .support import read_page
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support import read_page
+from .support import read_page
 
 
 def _stylesheets_are_served(api, html: str, prefix: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import unique
+
+from .support import unique
 
 GRADE_KEYS = {"grade_id", "building", "teacher"}
 

@@ -14,7 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
-from support import read_page, unique
+
+from .support import read_page, unique
 
 HEADERS = ["No", "Name", "Grade", "Building", "Teacher", "Actions"]
 ROOT = Path(__file__).resolve().parents[2]

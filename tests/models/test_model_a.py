@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import assert_cycles_leave_nothing, bring_up, poll, run_contract_suite
 
 from deploylab.core.driver import Deployment, Driver, LabContext
 from deploylab.platform.probe import http_status
+
+from .support import assert_cycles_leave_nothing, bring_up, poll, run_contract_suite
 
 pytestmark = pytest.mark.slow
 

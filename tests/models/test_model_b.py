@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from conftest import assert_cycles_leave_nothing, bring_up, lab_cli, run_contract_suite, wait_for
 
 from deploylab.core.driver import Deployment, Driver, LabContext
 from deploylab.platform.probe import http_status
+
+from .support import assert_cycles_leave_nothing, bring_up, lab_cli, run_contract_suite, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, bring_up, run_contract_suite
 from deploylab_models.c_vm_vagrant.driver import MACHINES, Driver
 
 from deploylab.core.driver import Deployment, LabContext
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.probe import http_status
+
+from .support import ROOT, bring_up, run_contract_suite
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 ANSIBLE_DIR = ROOT / "models" / "c_vm_vagrant" / "ansible"

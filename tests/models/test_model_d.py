@@ -12,13 +12,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import ROOT, bring_up, run_contract_suite, wait_for
 from deploylab_models.d_containers import cli
 
 from deploylab.core.driver import Deployment, Driver, LabContext
 from deploylab.core.errors import LabError
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.probe import http_status
+
+from .support import ROOT, bring_up, run_contract_suite, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "models" / "a_shared_server"), str(ROOT / "services" / "common")]
-
-from host import SharedHost, make_app  # noqa: E402
-from routing import RouteTable  # noqa: E402
+from deploylab_models.a_shared_server.host import SharedHost, make_app
+from service_common.routing import RouteTable
 
 ROUTES = "/grades-static=grades,/students=students,/grades=grades,/admin=grades,/=web"
 

@@ -8,11 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "models" / "b_per_service_server"))
-
-import supervisor as sup  # noqa: E402
+from deploylab_models.b_per_service_server import supervisor as sup
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from agent.config import Config
 
-# As the agent's unit does on each machine: the agent package on the path.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from agent.config import Config  # noqa: E402
-from agent_fakes import TOKEN, FakeSystemctl, add_process  # noqa: E402
+from .agent_fakes import TOKEN, FakeSystemctl, add_process
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@ from agent.app import make_app
 from agent.config import Config
 from agent.procfs import ProcFS
 from agent.systemd import Systemd
-from agent_fakes import TOKEN, FakeSystemctl
 from werkzeug.test import Client
+
+from .agent_fakes import TOKEN, FakeSystemctl
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from chaos import MAX_BODY, ChaosMiddleware
+from service_common.chaos import MAX_BODY, ChaosMiddleware
 
 TOKEN = "s3cret"
 COMMON = Path(__file__).resolve().parent.parent
@@ -231,7 +231,7 @@ def test_reset_cancels_a_pending_crash():
 SERVER = """
     import sys
     from waitress import create_server
-    from chaos import ChaosMiddleware
+    from service_common.chaos import ChaosMiddleware
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])

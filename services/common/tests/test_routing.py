@@ -1,5 +1,5 @@
 import pytest
-from routing import RouteTable, parse_upstreams, split_chaos_path
+from service_common.routing import RouteTable, parse_upstreams, split_chaos_path
 
 SPEC = "/grades-static=grades,/students=students,/grades=grades,/admin=grades,/=web"
 

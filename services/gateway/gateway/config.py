@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from routing import RouteTable, parse_upstreams
+from service_common.routing import RouteTable, parse_upstreams
 
 # Defaults of the listening side (why each: services/gateway/README.md, "Limits").
 IDLE_TIMEOUT = 15.0  # s: a keep-alive connection's idle time, and the time allowed to send a request head

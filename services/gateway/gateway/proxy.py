@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 
-from routing import split_chaos_path
+from service_common.routing import split_chaos_path
 from tornado.httputil import (
     HTTPConnection,
     HTTPHeaders,

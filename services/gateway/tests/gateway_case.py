@@ -5,10 +5,11 @@ from __future__ import annotations
 from gateway import GatewayConfig, make_app
 from gateway.app import close_upstreams
 from gateway.server import make_server
-from gateway_fakes import start_echo
 from tornado.httpserver import HTTPServer
 from tornado.testing import AsyncHTTPTestCase
 from tornado.web import Application
+
+from .gateway_fakes import start_echo
 
 ROUTES = "/grades-static=grades,/students=students,/grades=grades,/admin=grades,/=web"
 

@@ -1,5 +1,5 @@
-from gateway_case import GatewayCase
-from gateway_fakes import closed_port_url, json_body, start_echo
+from .gateway_case import GatewayCase
+from .gateway_fakes import closed_port_url, json_body, start_echo
 
 
 class HealthyTest(GatewayCase):

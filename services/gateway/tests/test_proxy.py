@@ -1,5 +1,5 @@
-from gateway_case import GatewayCase
-from gateway_fakes import ScriptedServer, closed_port_url, json_body
+from .gateway_case import GatewayCase
+from .gateway_fakes import ScriptedServer, closed_port_url, json_body
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 

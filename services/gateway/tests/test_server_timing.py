@@ -1,8 +1,9 @@
 import re
 
 from gateway.timing import server_timing
-from gateway_case import GatewayCase
-from gateway_fakes import ScriptedServer, closed_port_url
+
+from .gateway_case import GatewayCase
+from .gateway_fakes import ScriptedServer, closed_port_url
 
 GATEWAY_ENTRY = re.compile(r"gw;dur=(\d+\.\d)")
 TIMED = (

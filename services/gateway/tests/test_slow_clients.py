@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from gateway_case import GatewayCase
 from tornado.testing import gen_test
+
+from .gateway_case import GatewayCase
 
 STALLED = 300
 # A request head that never ends, and a whole head whose body never completes.

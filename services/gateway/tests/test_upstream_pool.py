@@ -3,8 +3,9 @@ from urllib.parse import urlsplit
 
 from gateway.config import UpstreamConfig
 from gateway.upstream import UpstreamPool, UpstreamTimeout, UpstreamUnavailable
-from gateway_fakes import ScriptedServer, closed_port_url
 from tornado.testing import AsyncTestCase, gen_test
+
+from .gateway_fakes import ScriptedServer, closed_port_url
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
 

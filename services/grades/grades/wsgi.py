@@ -7,9 +7,9 @@ serves a request, so no deployment model needs to know about `manage.py migrate`
 
 import os
 
-import chaos
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from service_common import chaos
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grades.settings.prod")
 

@@ -2,9 +2,9 @@ import io
 import sqlite3
 from wsgiref.util import setup_testing_defaults
 
-import chaos
 import pytest
 from rest_framework import status
+from service_common import chaos
 
 from tests.support import run_python
 

@@ -10,8 +10,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from chaos import ChaosMiddleware
 from flask import Flask
+from service_common.chaos import ChaosMiddleware
 
 from . import api, db, errors, hosts, ops
 from .config import ConfigError, allowed_hosts, from_env

@@ -1,17 +1,11 @@
 import os
-import sys
 from pathlib import Path
 
 import pytest
+from students import create_app
 
-# As each model's PYTHONPATH does: the service folder and the shared stdlib modules (chaos).
 SERVICE = Path(__file__).resolve().parent.parent
 COMMON = SERVICE.parent / "common"
-for path in (COMMON, SERVICE):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
-from students import create_app  # noqa: E402
 
 
 @pytest.fixture

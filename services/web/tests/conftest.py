@@ -1,22 +1,7 @@
-import sys
-from pathlib import Path
-
 import pytest
+from web import create_app
 
-# The service and the shared modules are imported by top-level name, as each model's PYTHONPATH provides them.
-SERVICES = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(SERVICES / "web"), str(SERVICES / "common"), str(Path(__file__).resolve().parent)]
-
-from fakes import GRADES, STUDENTS, FakeBackend  # noqa: E402
-from web import create_app  # noqa: E402
-
-TIMEOUT_S = 0.5
-# The double-submit pair a browser holds after loading a page with a form (see test_csrf.py for the real thing).
-CSRF_TOKEN = "t0ken-" + "x" * 37
-
-
-def with_token(form: dict) -> dict:
-    return {**form, "csrf_token": CSRF_TOKEN}
+from .fakes import CSRF_TOKEN, GRADES, STUDENTS, TIMEOUT_S, FakeBackend
 
 
 @pytest.fixture

@@ -113,3 +113,12 @@ class FakeBackend:
     @staticmethod
     def _json(payload: Any, status: int = 200) -> Response:
         return Response(json.dumps(payload), status=status, mimetype="application/json")
+
+
+TIMEOUT_S = 0.5
+# The double-submit pair a browser holds after loading a page with a form (see test_csrf.py for the real thing).
+CSRF_TOKEN = "t0ken-" + "x" * 37
+
+
+def with_token(form: dict) -> dict:
+    return {**form, "csrf_token": CSRF_TOKEN}

@@ -1,6 +1,7 @@
 import pytest
-from fakes import FakeBackend, closed_url
 from web.backend import Backend, NotFound, Rejected, Unavailable, make_pool
+
+from .fakes import FakeBackend, closed_url
 
 TIMEOUT_S = 0.5
 

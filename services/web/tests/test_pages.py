@@ -3,9 +3,9 @@
 import time
 
 import pytest
-from conftest import TIMEOUT_S, with_token
-from fakes import FakeBackend, closed_url
 from web import create_app
+
+from .fakes import TIMEOUT_S, FakeBackend, closed_url, with_token
 
 
 def page(client, path="/", **kwargs):

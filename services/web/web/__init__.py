@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from chaos import ChaosMiddleware
 from flask import Flask
+from service_common.chaos import ChaosMiddleware
 
 from . import csrf, errors, health, hosts, request_id, views
 from .config import WebConfig

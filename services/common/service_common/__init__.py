@@ -1,0 +1,2 @@
+"""What the lab's Python services share, standard library only: the fault-injection middleware (chaos) and the
+prefix route table (routing) that model A's host and the gateway both route by."""

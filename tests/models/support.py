@@ -1,0 +1,81 @@
+"""Helpers of the model tests: bring a model up and down, run the contract suite through it, poll."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from deploylab.core.driver import Deployment, Driver, LabContext
+from deploylab.core.registry import make_driver
+from deploylab.platform import ports
+from deploylab.platform.probe import http_status
+
+ROOT = Path(__file__).resolve().parents[2]
+PORT_OFFSET = int(os.environ.get("DEPLOYLAB_TEST_PORT_OFFSET", "0"))
+
+
+def bring_up(model: str, ctx: LabContext) -> Iterator[tuple[Driver, Deployment]]:
+    driver = make_driver(model, ctx)
+    driver.down()  # whatever an earlier run left
+    deployment = driver.up()
+    try:
+        yield driver, deployment
+    finally:
+        driver.down()
+
+
+def lab_cli(ctx: LabContext, *argv: str) -> subprocess.CompletedProcess[str]:
+    """The real `deploylab` command, pointed at the test's state and ports."""
+    env = {
+        **os.environ,
+        "DEPLOYLAB_STATE_DIR": str(ctx.state_dir),
+        "DEPLOYLAB_PORT_OFFSET": str(ctx.port_offset),
+        "DEPLOYLAB_VENV_DIR": str(ctx.options["venv_dir"]),
+    }
+    return subprocess.run([sys.executable, "-m", "deploylab", *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def run_contract_suite(deployment: Deployment) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/contract", f"--base-url={deployment.base_url}", f"--chaos-token={deployment.chaos_token}"]
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def poll(seconds: float, probe: Callable[[], None], interval: float = 0.1) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        probe()
+        time.sleep(interval)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> float | None:
+    """Seconds until condition() held, or None."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.1)
+    return None
+
+
+def assert_cycles_leave_nothing(model: str, ctx: LabContext, cycles: int = 20) -> list[float]:
+    """Up and down `cycles` times; after each down: no unit process, no port, no state. Returns cycle times."""
+    import psutil
+
+    driver = make_driver(model, ctx)
+    driver.down()
+    times = []
+    for _ in range(cycles):
+        started = time.monotonic()
+        deployment = driver.up()
+        assert http_status(deployment.base_url + "/healthz") == 200
+        pids = [p for u in driver.units() if (p := driver.unit_pid(u.name))]  # A and B: process drivers
+        driver.down()
+        times.append(time.monotonic() - started)
+        assert not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        assert not [p for p in driver.ports() if ports.port_in_use(p)]
+        assert driver.state() is None
+    return times
