@@ -16,13 +16,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from deploylab.compare.collect import PHASE_FILE
-from deploylab.compare.profiles import Profile, parts
 from deploylab.compare.records import Outcome
 from deploylab.compare.startup import run_startup
 from deploylab.core import lifecycle
 from deploylab.core.driver import Driver, LabContext
 from deploylab.core.errors import LabError
 from deploylab.core.registry import make_driver
+from deploylab.measure.profiles import Profile, parts
 from deploylab.measure.runner import pinned, run_scenario
 from deploylab.platform.probe import http_status
 

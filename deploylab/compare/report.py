@@ -16,11 +16,11 @@ from deploylab.compare import findings, html, markdown, questions, tables
 from deploylab.compare.charts import bar_chart
 from deploylab.compare.collect import REDEPLOY
 from deploylab.compare.figures import median
-from deploylab.compare.profiles import FAULT_SCENARIOS
 from deploylab.compare.records import Comparison, Isolation, ModelColumn
 from deploylab.compare.tables import Parts, Section
 from deploylab.core.driver import LabContext
 from deploylab.core.registry import make_driver
+from deploylab.measure.profiles import FAULT_SCENARIOS
 from deploylab.platform.deps import describe_conflicts, union
 from loadtests.groups import GROUPS
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from deploylab.core.driver import DRIVER_FAULTS
 from deploylab.core.errors import LabError, UsageError
+from deploylab.measure.chaos import KINDS as CHAOS_KINDS
+
+FAULT_KINDS = DRIVER_FAULTS + CHAOS_KINDS
 
 SCENARIOS_PATH = Path(__file__).resolve().parents[2] / "loadtests" / "scenarios.toml"
 
@@ -54,10 +59,10 @@ class Scenario:
     window_s: float
     faults: tuple[Fault, ...] = ()
     think_scale: float = 1.0  # users' think time x this; 0 = closed loop, each user sends as soon as answered
-    slo_p95_ms: float = 500.0
-    slo_error_rate: float = 0.01
+    slo_p95_ms: float = math.inf  # the SLO comes from scenarios.toml; none when a scenario is built by hand
+    slo_error_rate: float = 1.0
     thresholds: Thresholds = Thresholds()
-    profile: str = "full"
+    profile: str = "as written"  # or the profile that shaped it (deploylab.measure.profiles)
     steady_s: float = 0.0  # a chained run's lead with no fault: its stretch stands for the steady scenario
 
     def to_json(self) -> dict[str, Any]:
@@ -124,17 +129,14 @@ def names(path: Path = SCENARIOS_PATH) -> list[str]:
 def load(
     name: str,
     *,
-    profile: str = "full",
     duration_s: float | None = None,
     users: int | None = None,
     path: Path = SCENARIOS_PATH,
 ) -> Scenario:
+    """A scenario as written; duration_s rescales its timeline in proportion, users replaces its peak."""
     raw, scenarios = load_all(path)
     if name not in scenarios:
         raise UsageError(f"unknown scenario {name!r}: choose one of {', '.join(scenarios)}")
-    profiles = raw.get("profiles", {})
-    if profile not in profiles:
-        raise UsageError(f"unknown profile {profile!r}: choose one of {', '.join(profiles)}")
     spec = {**raw.get("defaults", {}), **scenarios[name]}
     slo, thresholds = raw.get("slo", {}), raw.get("thresholds", {})
     try:
@@ -149,20 +151,16 @@ def load(
             window_s=float(spec["window_s"]),
             faults=tuple(Fault(**fault) for fault in spec.get("faults", [])),
             think_scale=float(spec.get("think_scale", 1.0)),
-            slo_p95_ms=float(slo.get("p95_ms", 500)),
-            slo_error_rate=float(slo.get("error_rate", 0.01)),
+            slo_p95_ms=float(slo["p95_ms"]),
+            slo_error_rate=float(slo["error_rate"]),
             thresholds=Thresholds(**thresholds),
-            profile=profile,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise LabError(f"scenario {name!r} in {path.name} is malformed: {exc}") from None
-    chosen = profiles[profile]
-    if "duration_s" in chosen:
-        scenario = scenario.rescaled(float(chosen["duration_s"]))
-    if "users" in chosen:
-        scenario = replace(scenario, users=min(scenario.users, int(chosen["users"])))
-    if "warmup_s" in chosen:
-        scenario = replace(scenario, warmup_s=float(chosen["warmup_s"]))
+    unknown = [f.kind for f in scenario.faults if f.kind not in FAULT_KINDS]
+    if unknown:  # found now, not when the timeline reaches it mid-run
+        raise LabError(f"scenario {name!r} in {path.name}: unknown fault kind {unknown[0]!r}: "
+                       f"choose one of {', '.join(FAULT_KINDS)}")
     if duration_s is not None:
         scenario = scenario.rescaled(duration_s)
     if users is not None:

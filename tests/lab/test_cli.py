@@ -102,3 +102,12 @@ def test_down_finds_a_model_started_without_up(tmp_path: Path) -> None:
     result = run_cli("down", "a", state_dir=tmp_path)
     assert result.returncode == 0, result.stderr
     assert state.read_state(tmp_path / "a") is None and lifecycle.current(tmp_path) == "b"
+
+
+def test_run_list_works_as_the_readme_shows_it(tmp_path: Path) -> None:
+    result = run_cli("run", "--list", state_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "steady"
+    missing = run_cli("run", "--scenario", "steady", state_dir=tmp_path)
+    assert missing.returncode == 2 and missing.stderr.strip().splitlines() == [
+        "deploylab: --model is required: one of a, b, c, d"]

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from deploylab.compare import matrix, profiles
+from deploylab.compare import matrix
 from deploylab.compare.records import Outcome, StartupSummary
 from deploylab.compare.startup import run_startup
 from deploylab.core import manifest
 from deploylab.core.driver import LabContext, Sample
+from deploylab.measure import profiles
 from deploylab.platform.footprint import Footprint
 
 

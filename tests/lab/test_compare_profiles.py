@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from deploylab.compare import profiles
 from deploylab.core.errors import LabError, UsageError
-from deploylab.measure import scenarios
+from deploylab.measure import profiles, scenarios
 from deploylab.platform import footprint
 
 
@@ -100,3 +99,18 @@ def test_tree_bytes_counts_hard_links_once_and_skips_symlinks(tmp_path: Path) ->
     os.link(tmp_path / "a", tmp_path / "b")
     (tmp_path / "c").symlink_to(tmp_path / "a")
     assert footprint.tree_bytes(tmp_path) == 1000
+
+
+def test_a_typo_in_a_fault_kind_is_an_error_when_the_scenario_is_loaded(tmp_path: Path) -> None:
+    text = scenarios.SCENARIOS_PATH.read_text() + '\n[scenarios.typo]\nduration_s = 10\nfaults = [{at_s = 1, kind = "kil", service = "grades"}]\n'
+    (tmp_path / "scenarios.toml").write_text(text)
+    with pytest.raises(LabError, match="unknown fault kind 'kil'"):
+        scenarios.load("typo", path=tmp_path / "scenarios.toml")
+
+
+def test_a_scenario_runs_as_written_unless_a_profile_shapes_it() -> None:
+    written = scenarios.load("crash-grades")
+    assert written.profile == "as written"
+    smoke = profiles.get("smoke").scenario("crash-grades")
+    assert (smoke.profile, smoke.duration_s, smoke.users) == ("smoke", 10, 8)
+    assert smoke.slo_p95_ms == written.slo_p95_ms  # the SLO is scenarios.toml's, whatever the profile

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylab.compare import profiles
+from deploylab.measure import profiles
 from deploylab.measure.runner import load_tail_s
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ import pytest
 
 from deploylab.core.driver import LabContext
 from deploylab.core.registry import make_driver
-from deploylab.measure import analysis, scenarios
+from deploylab.measure import analysis, profiles
 from deploylab.measure.runner import pinned, run_scenario
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ def _crash_grades(model: str, ctx: LabContext, tmp_path) -> dict:
     ctx = pinned(ctx)
     driver = make_driver(model, ctx)
     driver.down()
-    scenario = scenarios.load("crash-grades", profile="smoke")
+    scenario = profiles.get("smoke").scenario("crash-grades")
     result = run_scenario(ctx, driver, scenario, tmp_path / f"{model}-crash-grades", show_progress=False)
     assert not result.partial
     assert driver.units() == [] or all(not s.up for s in driver.sample().values())  # the run took down what it started

@@ -13,11 +13,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from deploylab.compare import collect, profiles, report
+from deploylab.compare import collect, report
 from deploylab.compare.matrix import Clock, run_model, stderr_log
 from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError, UsageError
+from deploylab.measure import profiles
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""`deploylab run --model M --scenario S [--profile smoke] [--duration S] [--users N]`: one measured run.
+"""`deploylab run --model M --scenario S [--profile smoke|quick|full] [--duration S] [--users N]`: one measured run.
 
 Writes reports/runs/<id>/ (Locust CSVs, request log, samples, events, summary.json/.md, report.html)
 and prints the report's path. Scenarios: loadtests/scenarios.toml.
@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from deploylab.core.driver import LabContext
-from deploylab.core.errors import LabError
+from deploylab.core.errors import LabError, UsageError
 from deploylab.core.registry import MODELS, make_driver
-from deploylab.measure import scenarios
+from deploylab.measure import profiles, scenarios
 from deploylab.measure.runner import GENERATOR_LIMIT, new_run_id, pinned, run_scenario
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, choices=sorted(MODELS), help="deployment model")
+    parser.add_argument("--model", choices=sorted(MODELS), help="deployment model (required unless --list)")
     parser.add_argument("--scenario", default="steady", help="a scenario of loadtests/scenarios.toml (default steady)")
-    parser.add_argument("--profile", default="full", help="full, or smoke: a whole scenario in about 30-40 s")
+    parser.add_argument("--profile", default=None, choices=sorted(profiles.PROFILES),
+                        help="run the scenario as this comparison profile does (smoke: seconds); default: as written")
     parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                         help="measured load time; the fault timeline is rescaled in proportion")
     parser.add_argument("--users", type=int, default=None, help="peak simulated users")
@@ -35,7 +37,14 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
         for name in scenarios.names():
             print(f"{name:18} {scenarios.load(name).description}")
         return 0
-    scenario = scenarios.load(args.scenario, profile=args.profile, duration_s=args.duration, users=args.users)
+    if not args.model:
+        raise UsageError("--model is required: one of " + ", ".join(MODELS))
+    scenario = (profiles.get(args.profile).scenario(args.scenario) if args.profile
+                else scenarios.load(args.scenario))
+    if args.duration is not None:
+        scenario = scenario.rescaled(args.duration)
+    if args.users is not None:
+        scenario = replace(scenario, users=args.users)
     ctx = pinned(ctx, enable=not args.no_pin)
     driver = make_driver(args.model, ctx)
     reason = driver.available()
@@ -45,7 +54,7 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     out_dir = Path(args.out).resolve() if args.out else ctx.root / "reports" / "runs" / run_id
     print(f"run {run_id}: model {args.model}, scenario {scenario.name}, {scenario.duration_s:.0f} s, "
           f"{scenario.users} users -> {out_dir}", file=sys.stderr, flush=True)
-    result = run_scenario(ctx, driver, scenario, out_dir, profile=args.profile, keep_up=args.keep_up)
+    result = run_scenario(ctx, driver, scenario, out_dir, profile=args.profile or scenario.profile, keep_up=args.keep_up)
     if result.partial:
         print("interrupted: the report covers what was measured (marked partial)", file=sys.stderr)
     if result.generator_overloaded:

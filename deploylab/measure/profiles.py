@@ -1,8 +1,10 @@
-"""The comparison's matrix as data: which phases run for every model, how long, how often.
+"""Profiles: how long and how often the scenarios run — the one meaning of "profile" in the lab.
 
-A profile shapes the scenarios of loadtests/scenarios.toml (their fault timelines are rescaled in
-proportion, see Scenario.rescaled) and says how many times each phase is repeated. Start-up and
-idle footprint are measured by the comparison itself (compare/startup.py); the rest are runner runs.
+A profile (smoke, quick, full) shapes the scenarios of loadtests/scenarios.toml (their fault timelines
+are rescaled in proportion, see Scenario.rescaled) and says which phases the comparison runs for every
+model and how many times. `deploylab compare --profile P` runs its matrix; `deploylab run --profile P`
+runs one scenario as P does. Start-up and idle footprint are measured by the comparison itself
+(compare/startup.py); the rest are runner runs.
 """
 
 from __future__ import annotations
@@ -40,14 +42,13 @@ class Profile:
     idle_s: float  # idle footprint readings, nothing but the model running
     repeats: int  # each phase this many times; the report shows the median and the spread
     run_idle_s: float = 1.0  # idle readings before each load run (the idle footprint itself is the start-up phase's)
-    base: str = "smoke"  # the scenarios.toml profile the durations start from
 
     def scenario(self, name: str) -> Scenario:
         """The scenario as this profile runs it."""
         if name in CHAINS:
             return scenarios.chained(name, [self.scenario(part) for part in CHAINS[name]])
         capacity = name == "capacity"
-        loaded = scenarios.load(name, profile=self.base, users=self.capacity_users if capacity else self.users)
+        loaded = scenarios.load(name, users=self.capacity_users if capacity else self.users)
         return replace(loaded.rescaled(self.duration_s(loaded)), warmup_s=self.warmup_s, profile=self.name)
 
     def measured(self) -> list[str]:
@@ -86,7 +87,7 @@ PROFILES: dict[str, Profile] = {
     "full": Profile(
         "full", "the whole matrix with phases two to three times as long, each phase three times (median and spread)",
         ORDER, load_s=18, capacity_s=40, restart_s=24, users=None, capacity_users=None, warmup_s=3, idle_s=10,
-        repeats=3, run_idle_s=1, base="full",
+        repeats=3, run_idle_s=1,
     ),
 }
 
