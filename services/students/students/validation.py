@@ -55,9 +55,11 @@ def _text(value: Any, limit: int) -> tuple[str | None, list[str]]:
         return None, []
     if not isinstance(value, str):
         return None, ["must be a string"]
-    value = value.strip()
+    # Checked before trimming: strip() removes some controls (\x1c-\x1f, \x85, newlines) from the ends,
+    # and what was sent either holds control characters or it does not, as the OpenAPI pattern says.
     if _has_unsafe_characters(value):
         return None, ["must not contain control characters or lone surrogates"]
+    value = value.strip()
     return value, [f"must be at most {limit} characters"] if len(value) > limit else []
 
 

@@ -192,6 +192,13 @@ def test_invalid_utf8_in_a_form_body_is_kept_escaped_not_a_500(client):
     assert response.get_json()["name"] == "%ED%A0%80"
 
 
+@pytest.mark.parametrize("text", ["Ada\n", "\tAda", "Ada\x1f", "\x85Ada", "Ada\r\n"])
+def test_control_characters_at_the_ends_are_400_too_not_trimmed_away(client, text):
+    response = client.post("/students", json={"name": text, "grade": text.replace("Ada", "G1")})
+    assert response.status_code == 400
+    assert set(response.get_json()["fields"]) == {"name", "grade"}
+
+
 def test_printable_unicode_and_inner_spaces_are_kept(client):
     response = client.post("/students", json={"name": "Zoë  O'Brien-Łukasz 李", "grade": "G1"})
     assert response.status_code == 201
