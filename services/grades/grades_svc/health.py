@@ -3,9 +3,9 @@
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_safe
 
 from .models import Grade
+from .readonly import read_only
 
 # Once the schema was current it stays current for this process; later probes only touch the table.
 _schema_current = False
@@ -17,12 +17,12 @@ def _pending_migrations() -> list[str]:
     return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
 
 
-@require_safe
+@read_only
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-@require_safe
+@read_only
 def readyz(request: HttpRequest) -> JsonResponse:
     global _schema_current
     try:

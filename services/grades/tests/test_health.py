@@ -1,4 +1,5 @@
 from django.core.management import call_command
+from django.test import Client
 from rest_framework import status
 from rest_framework.test import APITestCase, APITransactionTestCase
 
@@ -15,6 +16,16 @@ class HealthzTests(APITestCase):
     def test_probes_only_answer_get_and_head(self) -> None:
         self.assertEqual(self.client.head("/readyz").status_code, status.HTTP_200_OK)
         self.assertEqual(self.client.post("/healthz").status_code, status.HTTP_405_METHOD_NOT_ALLOWED)
+
+    def test_other_methods_are_a_json_405_even_with_csrf_checks_on(self) -> None:
+        # A real client gets CSRF checks (the test client skips them unless told): 405, not a 403 page.
+        client = Client(enforce_csrf_checks=True)
+        for path in ("/healthz", "/readyz", "/grades/openapi.json", "/openapi.json"):
+            for method in ("POST", "PUT", "DELETE", "QUERY"):
+                response = client.generic(method, path)
+                self.assertEqual(response.status_code, status.HTTP_405_METHOD_NOT_ALLOWED, (method, path))
+                self.assertEqual(response["Allow"], "GET, HEAD")
+                self.assertEqual(response.json(), {"detail": f'Method "{method}" not allowed.'})
 
 
 class ReadyzTests(APITransactionTestCase):
