@@ -188,6 +188,25 @@ class GradeTextTests(APITestCase):
         self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
         self.assertEqual(set(response.json()), {"building", "teacher"})
 
+    def test_control_characters_at_the_ends_are_a_400_too_not_trimmed_away(self) -> None:
+        for text in ("North\n", "\tNorth", "North\x1f", "\x85North"):
+            response = self.client.post("/grades", {**NORTH, "building": text}, format="json")
+            self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST, repr(text))
+            self.assertEqual(list(response.json()), ["building"], repr(text))
+
+    def test_numbers_and_other_non_strings_are_a_400(self) -> None:
+        for value in (0, 1.5, True, None, [], {}):
+            for field in ("grade_id", "building", "teacher"):
+                response = self.client.post("/grades", {**NORTH, field: value}, format="json")
+                self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST, (field, value))
+                self.assertEqual(list(response.json()), [field], (field, value))
+        self.assertFalse(Grade.objects.exists())
+
+    def test_an_id_is_exact_spaces_around_it_are_a_400(self) -> None:
+        response = self.client.post("/grades", {**NORTH, "grade_id": " G1 "}, format="json")
+        self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
+        self.assertEqual(list(response.json()), ["grade_id"])
+
     def test_printable_unicode_is_kept(self) -> None:
         grade = {"grade_id": "G.2_b-3", "building": "Nordflügel  Ost", "teacher": "Zoë O'Brien 李"}
         self.assertEqual(self.client.post("/grades", grade, format="json").json(), grade)
