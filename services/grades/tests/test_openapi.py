@@ -84,6 +84,8 @@ class OpenApiTests(APITestCase):
             (limit["default"], limit["maximum"], offset["maximum"]),
             (HeaderLimitOffsetPagination.default_limit, HeaderLimitOffsetPagination.max_limit, MAX_OFFSET),
         )
+        for name in ("limit", "offset"):  # an empty value means the default
+            self.assertIs(DOCUMENT["components"]["parameters"][name]["allowEmptyValue"], True, name)
 
 
 class ErrorSchemaTests(APITestCase):

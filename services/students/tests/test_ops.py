@@ -71,4 +71,5 @@ def test_the_limits_match_the_code():
     assert parameters["limit"]["schema"]["default"] == DEFAULT_LIMIT
     assert parameters["limit"]["schema"]["maximum"] == MAX_LIMIT
     assert parameters["offset"]["schema"]["maximum"] == MAX_OFFSET
+    assert parameters["limit"]["allowEmptyValue"] and parameters["offset"]["allowEmptyValue"]  # empty: the default
     assert (schemas["Name"]["maxLength"], schemas["Grade"]["maxLength"]) == (NAME_MAX, GRADE_MAX)
