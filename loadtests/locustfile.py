@@ -10,7 +10,8 @@ Users and their weights: loadtests/users.py.
 Open loop (loadtests/open_loop.py; loadtests/README.md): requests on a schedule, whatever the answers do.
   --arrival-rate R            total arrivals per second until --run-time (or Ctrl-C) ends the run
   --rate-steps R:S,R:S,...    rates held S seconds each, one after the other; the run ends with the last step
-  --mix students=S,grades=G,web=W   each arrival's group (default: the closed-loop users' own mix, printed by --help)
+  --mix students=S,grades=G,web=W   each arrival's group (default: the closed-loop users' own mix by their
+                              weights, students=0.545,grades=0.364,web=0.091; loadtests/README.md)
   --arrivals poisson|uniform  exponential or equal gaps (default poisson)
   --seed N                    the same schedule, mix and ids each run (default: a new one each run)
   --in-flight-cap N           requests awaiting an answer at once; an arrival over it is a failure (default 256)
@@ -57,7 +58,7 @@ def _options(parser) -> None:
     parser.add_argument("--rate-steps", type=_checked(open_loop.parse_rate_steps), default=None, **hidden,
                         help="open loop: rate:seconds,... held one after the other; the run ends after the last")
     parser.add_argument("--mix", type=_checked(open_loop.parse_mix), default=open_loop.format_mix(open_loop.DEFAULT_MIX),
-                        **hidden, help="open loop: each group's share of arrivals (default: the closed-loop users' mix)")
+                        **hidden, help="open loop: each group's share of arrivals (default, the closed-loop users' mix: %(default)s)")
     parser.add_argument("--arrivals", choices=open_loop.ARRIVALS, default="poisson", **hidden,
                         help="open loop: exponential (poisson) or equal (uniform) gaps between arrivals")
     parser.add_argument("--seed", type=int, default=None, **hidden, help="open loop: seed of the schedule and choices")
@@ -118,8 +119,12 @@ def _select_users(environment, **_) -> None:
         sys.exit(2)
     if settings is None:
         return
-    OpenLoopUser.fixed_count = _process_count(environment)
+    dispatchers = _process_count(environment)
+    OpenLoopUser.fixed_count = dispatchers
     environment.user_classes[:] = [OpenLoopUser]
+    # --users would cap the dispatchers (a user count below the fixed count spawns fewer) and cannot add any:
+    # the load shape reads it, so it becomes the number of dispatchers.
+    environment.parsed_options.num_users = dispatchers
 
 
 def _process_count(environment) -> int:
