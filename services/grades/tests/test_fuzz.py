@@ -7,9 +7,7 @@ injection middleware, inert without a token). Bounded and derandomized: quick an
 """
 
 import pytest
-
-schemathesis = pytest.importorskip("schemathesis")  # a test-only dependency (the dev extras)
-
+import schemathesis  # noqa: E402  (the dev extras: a missing fuzzer fails the suite, it is never skipped)
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import transaction  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
