@@ -2,7 +2,9 @@
 
 Django's app, wrapped in the lab's fault-injection middleware (inert without a token).
 With GRADES_MIGRATE_ON_START=1 the schema is brought up to date once, at import, before waitress
-serves a request, so no deployment model needs to know about `manage.py migrate`.
+serves a request, so no deployment model needs to know about `manage.py migrate`; under a lock on a
+file beside the database, so that processes starting at once on one database migrate it once
+(`grades.startup`).
 """
 
 import os
@@ -16,8 +18,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grades.settings.prod")
 django_application = get_wsgi_application()
 
 if settings.MIGRATE_ON_START:
-    from django.core.management import call_command
+    from grades import startup
 
-    call_command("migrate", interactive=False, verbosity=0)
+    startup.migrate()
 
 application = chaos.ChaosMiddleware(django_application, token=settings.CHAOS_TOKEN, service="grades")

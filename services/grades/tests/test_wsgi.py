@@ -1,5 +1,6 @@
 import io
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from wsgiref.util import setup_testing_defaults
 
 import pytest
@@ -50,3 +51,54 @@ def test_without_the_hook_nothing_is_migrated(tmp_path) -> None:
     result = run_python("-c", "import grades.wsgi", env=env)
     assert result.returncode == 0, result.stderr
     assert not db.exists() or db.stat().st_size == 0
+
+
+# Makes the race certain: each process, once it has planned what to migrate and before it creates
+# anything, waits until the other has come as far (or until `patience` seconds have passed). Without a
+# lock both have planned every migration by then and the second to create a table fails. With one, a
+# process about to wait for the lock counts as arrived too (so the first need not wait out its patience);
+# it plans only once the first is done, and finds nothing to do.
+RACE = """
+import fcntl, os, sys, time
+from pathlib import Path
+from django.db.migrations.executor import MigrationExecutor
+
+rendezvous, patience = Path(sys.argv[1]), float(sys.argv[2])
+migrate, flock = MigrationExecutor.migrate, fcntl.flock
+
+def arrive():
+    (rendezvous / str(os.getpid())).touch()
+
+def arrive_then_flock(*args):
+    arrive()
+    return flock(*args)
+
+def meet_then_migrate(self, *args, **kwargs):
+    arrive()
+    deadline = time.monotonic() + patience
+    while len(list(rendezvous.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return migrate(self, *args, **kwargs)
+
+MigrationExecutor.migrate, fcntl.flock = meet_then_migrate, arrive_then_flock
+import grades.wsgi
+"""
+
+
+def test_two_processes_starting_at_once_on_a_fresh_database_migrate_it_once(tmp_path) -> None:
+    db = tmp_path / "grades.sqlite3"
+    rendezvous = tmp_path / "rendezvous"
+    rendezvous.mkdir()
+    env = {
+        "DJANGO_SETTINGS_MODULE": "grades.settings.prod",
+        "DJANGO_SECRET_KEY": "s",
+        "GRADES_DB": str(db),
+        "GRADES_MIGRATE_ON_START": "1",
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        starts = list(pool.map(lambda _: run_python("-c", RACE, str(rendezvous), "20", env=env), range(2)))
+    for result in starts:
+        assert result.returncode == 0, result.stderr[-3000:]
+    check = run_python("manage.py", "migrate", "--check", env=env)  # exits 1 when a migration is unapplied
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert (tmp_path / "grades.sqlite3.migrate.lock").exists()
