@@ -8,17 +8,26 @@ from collections.abc import Mapping
 from flask import Flask
 from service_common.chaos import ChaosMiddleware
 
-from . import csrf, errors, health, hosts, request_id, views
+from . import csrf, errors, health, hosts, inprocess, request_id, views
 from .config import WebConfig
-from .services import Services
+from .inprocess import WSGIApp
+from .services import BACKENDS, Services
 
 MAX_BODY = 64 * 1024  # the lab's body cap: a larger form is answered 413, never read
 STATIC_MAX_AGE_S = 3600  # the vendored stylesheet only changes with a deployment
 
 
-def create_app(config: Mapping[str, str | float] | None = None) -> Flask:
-    """config=None reads the environment (how waitress-serve --call starts us); tests pass a mapping."""
+def create_app(
+    config: Mapping[str, str | float] | None = None, backends: Mapping[str, WSGIApp] | None = None
+) -> Flask:
+    """config=None reads the environment (how waitress-serve --call starts us); tests pass a mapping.
+
+    backends: {"students": wsgi_app, "grades": wsgi_app} calls that service's app in this process instead
+    of over HTTP (inprocess.py) — how a host that runs the three apps in one process makes a monolith.
+    The app should be the service's full WSGI callable, fault injection included. Its URL setting is
+    still required: it is the base those requests are made for (their Host header and origin)."""
     settings = WebConfig.from_mapping(os.environ if config is None else config)
+    transports = inprocess.transports(backends, BACKENDS)
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY,
@@ -26,7 +35,7 @@ def create_app(config: Mapping[str, str | float] | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=STATIC_MAX_AGE_S,
         WEB=settings,
     )
-    app.extensions["web"] = Services.build(settings)
+    app.extensions["web"] = Services.build(settings, transports)
     hosts.init_app(app, settings.allowed_hosts, exempt=health.PATHS)
     csrf.init_app(app)
     request_id.init_app(app)

@@ -1,8 +1,11 @@
-"""Calls to one back-end service over HTTP, with every failure mapped to one of three exceptions.
+"""Calls to one back-end service, with every failure mapped to one of three exceptions.
 
-One urllib3 PoolManager is shared by the whole app: it is thread-safe and keeps connections
-alive, so a page under load costs no new TCP handshakes. Each call is bounded by the configured
-budget; a listing that spans several pages shares one budget across them.
+A Backend speaks the service's wire format (JSON, pagination, status codes) through a Transport,
+which only carries one request to a base URL and brings back status, headers and body. Two exist:
+HTTPTransport (here: one urllib3 PoolManager shared by the whole app, thread-safe, keeping connections
+alive, so a page under load costs no new TCP handshakes) and WSGITransport (inprocess.py: the service's
+WSGI app called directly, when a host runs it in this same process). Each call is bounded by the
+configured budget; a listing that spans several pages shares one budget across them.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,16 +61,92 @@ class Reply:
     headers: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a transport brought back, not yet read as the service's wire format."""
+
+    status: int
+    headers: Mapping[str, str]  # case-insensitive, as HTTP headers are
+    data: bytes
+
+
+class TransportError(Exception):
+    """No answer came: `reason` is "timed out", "unreachable" or why the call failed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Transport(ABC):
+    """Carries one request to a service and brings its answer back. Thread-safe: one per app."""
+
+    @abstractmethod
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        timeout_s: float,
+        connect_s: float,
+        idempotent: bool,
+    ) -> Answer:
+        """The answer to one request, within timeout_s (connect_s of it to reach the service);
+        TransportError when there is none."""
+
+
 def make_pool(maxsize: int) -> urllib3.PoolManager:
     # maxsize per host: at least as many connections as threads that may call one backend at once.
     return urllib3.PoolManager(num_pools=8, maxsize=maxsize, retries=False)
 
 
+class HTTPTransport(Transport):
+    """Over HTTP through a shared urllib3 pool: the chapter's way, and every model's but the monolith's."""
+
+    def __init__(self, pool: urllib3.PoolManager) -> None:
+        self.pool = pool
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        timeout_s: float,
+        connect_s: float,
+        idempotent: bool,
+    ) -> Answer:
+        try:
+            response = self.pool.request(
+                method,
+                url,
+                body=body,
+                headers=dict(headers),
+                timeout=Timeout(total=timeout_s, connect=min(connect_s, timeout_s)),
+                retries=READ_RETRY if idempotent else False,
+                redirect=False,
+            )
+        except HTTPError as exc:
+            raise TransportError(_failure(exc)) from None
+        return Answer(response.status, response.headers, response.data)
+
+
 class Backend:
+    """One service at base_url. `transport` may be a urllib3 PoolManager, which means HTTP through it."""
+
     def __init__(
-        self, service: str, base_url: str, pool: urllib3.PoolManager, timeout_s: float, connect_s: float
+        self,
+        service: str,
+        base_url: str,
+        transport: Transport | urllib3.PoolManager,
+        timeout_s: float,
+        connect_s: float,
     ) -> None:
-        self.service, self.base_url, self.pool = service, base_url, pool
+        self.service, self.base_url = service, base_url
+        self.transport = transport if isinstance(transport, Transport) else HTTPTransport(transport)
         self.timeout_s, self.connect_s = timeout_s, connect_s
         origin = urlsplit(base_url)
         self._origin = (origin.scheme, origin.netloc)
@@ -84,21 +164,22 @@ class Backend:
         headers = {"Accept": "application/json", "X-Request-ID": request_id}
         body = None
         if form is not None:
-            body = urlencode(form)
+            body = urlencode(form).encode("ascii")  # percent-encoded: ASCII whatever the input
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        budget_s = self._budget(deadline)
         try:
-            response = self.pool.request(
+            answer = self.transport.send(
                 method,
                 url or self.base_url + path,
                 body=body,
                 headers=headers,
-                timeout=self._timeout(deadline),
-                retries=READ_RETRY if method == "GET" else False,
-                redirect=False,
+                timeout_s=budget_s,
+                connect_s=min(self.connect_s, budget_s),
+                idempotent=method == "GET",
             )
-        except HTTPError as exc:
-            raise Unavailable(self.service, _failure(exc)) from None
-        return self._reply(response)
+        except TransportError as exc:
+            raise Unavailable(self.service, exc.reason) from None
+        return self._reply(answer)
 
     def list_all(self, path: str, request_id: str) -> list[Any]:
         """Every item of a paginated listing, following Link: rel="next" within one time budget."""
@@ -120,25 +201,26 @@ class Backend:
             url = self._next_page(reply.headers.get("Link", ""), url)
         return items
 
-    def _timeout(self, deadline: float | None) -> Timeout:
+    def _budget(self, deadline: float | None) -> float:
+        """Seconds this call may take: the whole budget, or what a listing's shared deadline has left."""
         if deadline is None:
-            return Timeout(total=self.timeout_s, connect=self.connect_s)
+            return self.timeout_s
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise Unavailable(self.service, "timed out")
-        return Timeout(total=remaining, connect=min(self.connect_s, remaining))
+        return remaining
 
-    def _reply(self, response: urllib3.BaseHTTPResponse) -> Reply:
-        status = response.status
+    def _reply(self, answer: Answer) -> Reply:
+        status = answer.status
         data = None
-        if response.data:
+        if answer.data:
             try:
-                data = json.loads(response.data)
+                data = json.loads(answer.data)
             except ValueError:
                 if 200 <= status < 300:
                     raise Unavailable(self.service, "answered something that is not JSON") from None
         if 200 <= status < 300:
-            return Reply(status, data, response.headers)
+            return Reply(status, data, answer.headers)
         if status == 404:
             raise NotFound(self.service, "not found")
         if status in REJECTED_STATUSES:

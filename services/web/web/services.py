@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -11,12 +11,13 @@ from typing import TypeVar
 
 from flask import current_app
 
-from .backend import Backend, BackendError, Unavailable, make_pool
+from .backend import Backend, BackendError, HTTPTransport, Transport, Unavailable, make_pool
 from .clients import GradesClient, StudentsClient
 from .config import WebConfig
 from .models import Grade
 
 POOL_THREADS = 16  # more than waitress's threads: a page's Grades call never queues behind another's
+BACKENDS = ("students", "grades")  # the services Web calls, by the names a host gives their apps
 WAIT_SLACK_S = 0.2  # beyond the backend budget, for the pool thread to hand the answer over
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,15 @@ class Services:
     wait_s: float
 
     @classmethod
-    def build(cls, config: WebConfig) -> Services:
-        http = make_pool(maxsize=POOL_THREADS)
+    def build(cls, config: WebConfig, transports: Mapping[str, Transport] | None = None) -> Services:
+        """`transports`: {"students": …, "grades": …} for a backend reached otherwise than over HTTP to its
+        URL (inprocess.py); the URL stays its base, the origin its requests and their Host name."""
+        http = HTTPTransport(make_pool(maxsize=POOL_THREADS))
+        given = transports or {}
 
         def backend(name: str, url: str) -> Backend:
-            return Backend(name, url, http, config.timeout_s, config.connect_timeout_s)
+            transport = given.get(name.lower(), http)
+            return Backend(name, url, transport, config.timeout_s, config.connect_timeout_s)
 
         return cls(
             students=StudentsClient(backend("Students", config.students_url)),
