@@ -3,20 +3,31 @@
 The lab talks to the engine directly for what it reads often or needs exactly (inspect, stats,
 image lookups, builds, imports); the `docker` CLI is kept for compose and swarm, whose file
 formats only the CLI understands. Paths are unversioned: the engine answers in its own API version.
+
+Which engine: the one the `docker` command would use — `DOCKER_HOST` (unix:// or plain tcp://), else
+the current docker context (`DOCKER_CONTEXT`, else `currentContext` of ~/.docker/config.json, its
+endpoint in ~/.docker/contexts/meta/<sha256 of the name>/meta.json), else /var/run/docker.sock. It is
+resolved once, when the client is made; `docker_env()` gives the same endpoint to the docker, compose
+and Vagrant commands the lab runs, so both halves always talk to one engine.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
+import os
 import socket
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from deploylab.core.errors import LabError
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
+DEFAULT_HOST = f"unix://{DEFAULT_SOCKET}"
 
 
 class EngineError(LabError):
@@ -43,6 +54,79 @@ class _UnixConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the engine answers, and who said so (for error messages)."""
+
+    host: str  # "unix:///var/run/docker.sock" or "tcp://10.0.0.5:2375", as DOCKER_HOST spells it
+    source: str  # "DOCKER_HOST", "docker context NAME", "default"
+
+    @property
+    def socket_path(self) -> str | None:
+        return self.host.removeprefix("unix://") if self.host.startswith("unix://") else None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        parsed = urllib.parse.urlsplit(self.host)
+        return parsed.hostname or "127.0.0.1", parsed.port or 2375
+
+
+def _config_dir(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("DOCKER_CONFIG") or Path(environ.get("HOME") or Path.home()) / ".docker")
+
+
+def _context_host(name: str, config_dir: Path) -> tuple[str, bool]:
+    """(the context's docker endpoint, whether it has TLS material) from its meta.json."""
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta_path = config_dir / "contexts" / "meta" / digest / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_text())
+        host = meta["Endpoints"]["docker"]["Host"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise LabError(f"docker context {name!r} is current, but {meta_path} does not name its endpoint "
+                       "(Endpoints.docker.Host)") from None
+    has_tls = (config_dir / "contexts" / "tls" / digest / "docker").is_dir()
+    return str(host), has_tls
+
+
+def _checked(host: str, source: str, tls: bool = False) -> Endpoint:
+    scheme = host.split("://", 1)[0] if "://" in host else ""
+    if scheme == "unix" and host.removeprefix("unix://"):
+        return Endpoint(host, source)
+    if scheme == "tcp":
+        if tls:
+            raise LabError(f"{source} names {host} with TLS; the lab's Engine client speaks plain HTTP only: "
+                           "use a unix socket, or a tcp:// endpoint without TLS")
+        return Endpoint(host, source)
+    if scheme in ("ssh", "npipe", "fd", "http", "https"):
+        raise LabError(f"{source} names {host}: the lab's Engine client supports unix:// and plain tcp:// "
+                       f"endpoints only, not {scheme}:// (forward the engine's socket, or unset it)")
+    raise LabError(f"{source} names {host!r}, which is not an engine address (unix:///path or tcp://host:port)")
+
+
+def resolve_endpoint(environ: Mapping[str, str] | None = None) -> Endpoint:
+    """The engine the `docker` command would use: DOCKER_HOST, else the current context, else the default socket."""
+    env = os.environ if environ is None else environ
+    if env.get("DOCKER_HOST"):
+        return _checked(env["DOCKER_HOST"], "DOCKER_HOST", tls=bool(env.get("DOCKER_TLS_VERIFY")))
+    config_dir = _config_dir(env)
+    name = env.get("DOCKER_CONTEXT") or ""
+    if not name:
+        try:
+            name = str(json.loads((config_dir / "config.json").read_text()).get("currentContext") or "")
+        except (OSError, ValueError, AttributeError):
+            name = ""
+    if name and name != "default":
+        host, tls = _context_host(name, config_dir)
+        return _checked(host, f"docker context {name!r}", tls=tls)
+    return Endpoint(DEFAULT_HOST, "default")
+
+
+def docker_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """{"DOCKER_HOST": …} for the docker, compose and Vagrant commands the lab runs: the client's own engine."""
+    return {"DOCKER_HOST": resolve_endpoint(environ).host}
+
+
 def _query(params: Mapping[str, Any] | None) -> str:
     if not params:
         return ""
@@ -54,9 +138,18 @@ def _query(params: Mapping[str, Any] | None) -> str:
 
 
 class DockerEngine:
-    def __init__(self, socket_path: str = DEFAULT_SOCKET, timeout: float = 30.0) -> None:
-        self.socket_path = socket_path
+    def __init__(self, socket_path: str | None = None, timeout: float = 30.0,
+                 environ: Mapping[str, str] | None = None) -> None:
+        """socket_path: this socket; None: the endpoint `docker` would use (resolve_endpoint), resolved now."""
+        self.endpoint = Endpoint(f"unix://{socket_path}", "argument") if socket_path else resolve_endpoint(environ)
+        self.socket_path = self.endpoint.socket_path or self.endpoint.host  # kept for messages and callers
         self.timeout = timeout
+
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        if self.endpoint.socket_path is not None:
+            return _UnixConnection(self.endpoint.socket_path, timeout)
+        host, port = self.endpoint.address  # plain HTTP, to an address the user configured (DOCKER_HOST, a context)
+        return http.client.HTTPConnection(host, port, timeout=timeout)
 
     def _open(
         self,
@@ -66,15 +159,15 @@ class DockerEngine:
         body: bytes | IO[bytes] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> tuple[_UnixConnection, http.client.HTTPResponse]:
-        conn = _UnixConnection(self.socket_path, timeout or self.timeout)
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        conn = self._connection(timeout or self.timeout)
         try:
             chunked = body is not None and not isinstance(body, bytes)
             conn.request(method, path + _query(params), body=body, headers=dict(headers or {}), encode_chunked=chunked)
             response = conn.getresponse()
         except OSError as exc:
             conn.close()
-            raise EngineError(f"the Docker engine at {self.socket_path} does not answer: {exc}") from None
+            raise EngineError(f"the Docker engine at {self.endpoint.host} ({self.endpoint.source}) does not answer: {exc}") from None
         if response.status >= 400:
             raw = response.read()
             conn.close()

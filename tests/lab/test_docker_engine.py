@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import socketserver
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from deploylab.platform.docker_engine import DockerEngine, EngineError, _demux
+from deploylab.core.errors import LabError
+from deploylab.platform.docker_engine import DockerEngine, Endpoint, EngineError, _demux, docker_env, resolve_endpoint
 from deploylab.platform.image_cache import prune_older_tags
 
 
@@ -116,3 +118,80 @@ def test_prune_keeps_the_two_newest_builds_and_any_tag_in_use() -> None:
     engine = TaggedImages({"r:a": 1, "r:b": 2, "r:c": 3, "r:d": 4, "r:e": 5}, in_use={"r:b"})
     assert prune_older_tags(engine, "r") == ["r:c", "r:a"]  # type: ignore[arg-type]
     assert engine.deleted == ["r:c", "r:a"]
+
+
+# -- which engine: DOCKER_HOST, the current docker context, the default socket -------------------------------
+
+
+def serve(path: str) -> UnixServer:
+    server = UnixServer(path, FakeEngine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_docker_host_names_the_socket_the_client_uses(tmp_path: Path) -> None:
+    path = str(tmp_path / "other.sock")
+    server = serve(path)
+    try:
+        engine = DockerEngine(environ={"DOCKER_HOST": f"unix://{path}", "HOME": str(tmp_path)})
+        assert engine.endpoint == Endpoint(f"unix://{path}", "DOCKER_HOST")
+        assert engine.ping()
+        assert docker_env({"DOCKER_HOST": f"unix://{path}"}) == {"DOCKER_HOST": f"unix://{path}"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def write_context(config_dir: Path, name: str, host: str) -> None:
+    meta = config_dir / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest() / "meta.json"
+    meta.parent.mkdir(parents=True)
+    meta.write_text(json.dumps({"Name": name, "Metadata": {}, "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": False}}}))
+    (config_dir / "config.json").write_text(json.dumps({"auths": {}, "currentContext": name}))
+
+
+def test_the_current_docker_context_is_honoured(tmp_path: Path) -> None:
+    path = str(tmp_path / "ctx.sock")
+    write_context(tmp_path / ".docker", "lab", f"unix://{path}")
+    server = serve(path)
+    try:
+        engine = DockerEngine(environ={"HOME": str(tmp_path)})
+        assert engine.endpoint == Endpoint(f"unix://{path}", "docker context 'lab'")
+        assert engine.ping()
+        # DOCKER_HOST wins over the context, as for the docker command; DOCKER_CONFIG moves ~/.docker
+        assert resolve_endpoint({"HOME": str(tmp_path), "DOCKER_HOST": "unix:///x.sock"}).host == "unix:///x.sock"
+        assert resolve_endpoint({"HOME": "/nonexistent", "DOCKER_CONFIG": str(tmp_path / ".docker")}).host == f"unix://{path}"
+        assert docker_env({"HOME": str(tmp_path)}) == {"DOCKER_HOST": f"unix://{path}"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_no_context_and_no_docker_host_is_the_default_socket(tmp_path: Path) -> None:
+    assert resolve_endpoint({"HOME": str(tmp_path)}) == Endpoint("unix:///var/run/docker.sock", "default")
+    (tmp_path / ".docker").mkdir()
+    (tmp_path / ".docker" / "config.json").write_text(json.dumps({"currentContext": "default"}))
+    assert resolve_endpoint({"HOME": str(tmp_path)}).host == "unix:///var/run/docker.sock"
+
+
+def test_tcp_is_plain_http_to_the_configured_host(tmp_path: Path) -> None:
+    class TcpServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+        daemon_threads = True
+
+    server = TcpServer(("127.0.0.1", 0), FakeEngine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        engine = DockerEngine(environ={"DOCKER_HOST": f"tcp://127.0.0.1:{server.server_address[1]}"})
+        assert engine.ping() and engine.image("known") == {"Id": "sha256:abc"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_unsupported_endpoints_are_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LabError, match="not ssh://"):
+        DockerEngine(environ={"DOCKER_HOST": "ssh://me@host"})
+    with pytest.raises(LabError, match="TLS"):
+        DockerEngine(environ={"DOCKER_HOST": "tcp://10.0.0.1:2376", "DOCKER_TLS_VERIFY": "1"})
+    write_context(tmp_path / ".docker", "remote", "ssh://me@remote")
+    with pytest.raises(LabError, match="docker context 'remote'.*not ssh://"):
+        DockerEngine(environ={"HOME": str(tmp_path)})
