@@ -6,23 +6,22 @@ render the same sections, so both always say the same thing.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from deploylab.compare import findings, html, markdown, questions, tables
-from deploylab.compare.charts import bar_chart
-from deploylab.compare.collect import REDEPLOY
-from deploylab.compare.figures import median
+from deploylab.compare import baseline, findings, html, markdown, questions, tables
+from deploylab.compare.charts import Pictures, pictures
 from deploylab.compare.records import Comparison, Isolation, ModelColumn
 from deploylab.compare.tables import Parts, Section
 from deploylab.core.driver import LabContext
 from deploylab.core.registry import make_driver
 from deploylab.measure.profiles import FAULT_SCENARIOS
 from deploylab.platform.deps import describe_conflicts, union
-from loadtests.groups import GROUPS
 
 FAULT_TITLES = {
     "crash-grades": "Fault: kill -9 whatever hosts Grades",
@@ -73,54 +72,27 @@ def as_comparison(doc: Comparison | dict[str, Any]) -> Comparison:
     return doc if isinstance(doc, Comparison) else Comparison.from_json(doc)
 
 
-def _series(models: Models, get: Callable[[ModelColumn], float | None]) -> list[float | None]:
-    return [get(model) for model in models.values()]
-
-
-def _disk_mib(model: ModelColumn) -> float | None:
-    total = model.disk.total_bytes if model.disk else None
-    return total / tables.MIB if total else total
-
-
-def sections(doc: Comparison | dict[str, Any]) -> list[Section]:
+def sections(doc: Comparison | dict[str, Any], drawn: dict[str, Pictures] | None = None) -> list[Section]:
+    """The tables and findings in the report's order, each with its pictures (drawn from compare.json alone
+    unless given: compare/charts.py)."""
     doc = as_comparison(doc)
     models = doc.models
-    names = list(models)
-
-    def chart(title: str, unit: str, series: dict[str, Sequence[float | None]]) -> str:
-        return bar_chart(title, names, series, unit)
-
+    drawn = pictures(doc) if drawn is None else drawn
     result = [
-        Section(tables.startup(models), findings.startup(models), chart("Start-up", "s", {
-            "cold": _series(models, lambda m: median(m.startup.cold_s)),
-            "warm": _series(models, lambda m: median(m.startup.warm_s))})),
-        Section(tables.memory(models), findings.memory(models), chart("Idle memory", "MiB", {
-            "app processes": _series(models, lambda m: median(m.idle.app_mib)),
-            "per-unit overhead": _series(models, lambda m: median(m.idle.overhead_mib)),
-            "reserved": _series(models, lambda m: median(m.idle.reserved_mib))})),
-        Section(tables.disk(models), findings.disk(models), chart("On disk", "MiB", {
-            "disk": _series(models, _disk_mib)})),
-        Section(tables.capacity(models), findings.capacity(models), chart("Capacity within the SLO", "req/s", {
-            "req/s": _series(models, lambda m: median(m.capacity.plateau_throughput))})),
-        Section(tables.latency(models), findings.latency(models), chart("p95 at a fixed load", "ms", {
-            g: _series(models, findings.p95_of(g)) for g in GROUPS})),
+        Section(tables.startup(models), findings.startup(models)),
+        Section(tables.memory(models), findings.memory(models)),
+        Section(tables.disk(models), findings.disk(models)),
+        Section(tables.capacity(models), findings.capacity(models)),
+        Section(tables.latency(models), findings.latency(models)),
     ]
     expected = doc.expected_faults or [s for s in FAULT_SCENARIOS if any(s in m.faults for m in models.values())]
     for scenario in (s for s in FAULT_SCENARIOS if s in expected):
-        result.append(Section(tables.fault(models, scenario, FAULT_TITLES[scenario]), findings.fault(models, scenario),
-                                  _downtime_chart(chart, models, scenario)))
-    result.append(Section(tables.redeploy(models), findings.redeploy(models), _downtime_chart(chart, models, REDEPLOY)))
+        result.append(Section(tables.fault(models, scenario, FAULT_TITLES[scenario]), findings.fault(models, scenario)))
+    result.append(Section(tables.redeploy(models), findings.redeploy(models)))
+    for section in result:
+        found = drawn.get(section.table.key)
+        section.chart = found.inline() if found else ""
     return result
-
-
-def _downtime_chart(chart: Callable[[str, str, dict[str, Sequence[float | None]]], str], models: Models,
-                    scenario: str) -> str:
-    def seconds(group: str) -> Callable[[ModelColumn], float | None]:
-        def figure(model: ModelColumn) -> float | None:
-            entry = model.faults.get(scenario)
-            return None if entry is None else median(entry.groups[group].failed_s)
-        return figure
-    return chart(f"{scenario}: seconds failed per group", "s", {g: _series(models, seconds(g)) for g in GROUPS})
 
 
 def warnings(doc: Comparison) -> list[str]:
@@ -154,12 +126,46 @@ def header(doc: Comparison) -> list[str]:
     return lines
 
 
-def write(doc: Comparison | dict[str, Any], out_dir: Path) -> Path:
-    """compare.json, COMPARISON.md and comparison.html into out_dir; returns the HTML's path."""
+def table_csv(table: tables.Table) -> str:
+    """A table as CSV: its header row and its rows, the cells as the report prints them."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([table.columns[0] or "figure", *table.columns[1:]])
+    writer.writerows(table.rows)
+    return out.getvalue()
+
+
+def write(doc: Comparison | dict[str, Any], out_dir: Path, runs: Sequence[Path] = (),
+          against: baseline.Against | None = None) -> Path:
+    """compare.json, COMPARISON.md and comparison.html into out_dir, each chart as charts/<name>.svg and .png,
+    each table as tables/<key>.csv; returns the HTML's path. runs: folders that may hold the runs compare.json
+    names (for the fault timelines; default: out_dir's sibling runs/, as `deploylab compare` lays them out).
+    against: the section comparing every figure with a baseline (compare/baseline.py)."""
     doc = as_comparison(doc)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "compare.json").write_text(json.dumps(doc.to_json(), indent=2, default=str))
-    parts = Parts(header(doc), warnings(doc), sections(doc), questions.answers(doc.models), isolation_lines(doc))
-    (out_dir / "COMPARISON.md").write_text(markdown.render(doc, parts))
-    (out_dir / "comparison.html").write_text(html.render(doc, parts))
+    drawn = pictures(doc, list(runs) or [out_dir.parent / "runs"])
+    parts = Parts(header(doc), warnings(doc), sections(doc, drawn), questions.answers(doc.models), isolation_lines(doc))
+    _replace_folder(out_dir / "charts")
+    for found in drawn.values():
+        for chart in found.charts:
+            chart.write(out_dir / "charts")
+    _replace_folder(out_dir / "tables")
+    for section in parts.sections:
+        (out_dir / "tables" / f"{section.table.key}.csv").write_text(table_csv(section.table))
+    if against:
+        for table in against.tables:
+            (out_dir / "tables" / f"{table.key}.csv").write_text(table_csv(table))
+        (out_dir / "tables" / "baseline.csv").write_text(against.csv)
+    (out_dir / "COMPARISON.md").write_text(markdown.render(doc, parts, drawn, against))
+    (out_dir / "comparison.html").write_text(html.render(doc, parts, against))
     return out_dir / "comparison.html"
+
+
+def _replace_folder(folder: Path) -> None:
+    """An empty folder: files of an earlier report (a chart this one has not) must not linger."""
+    if folder.exists():
+        for old in folder.iterdir():
+            if old.is_file() and old.suffix in (".svg", ".png", ".csv"):
+                old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
