@@ -63,9 +63,10 @@ def _table(key: str, title: str, models: Models, phase: str,
 
 def startup(models: Models) -> Table:
     return _table("startup", "Start-up (seconds until every readiness probe passes)", models, "startup", [
-        ("cold: build check + first up", lambda m: number(m.startup.cold_s, 2)),
+        ("cold: first up after down (the build before it timed apart, below)", lambda m: number(m.startup.cold_s, 2)),
         ("warm: stopped and started again (C: machines reboot)", lambda m: number(m.startup.warm_s, 2)),
-        ("build check alone (caches built)", lambda m: number(m.startup.build_s, 2)),
+        ("build() just before the cold start: a check when all was built, else the build itself",
+         lambda m: number(m.startup.build_s, 2)),
     ])
 
 

@@ -32,7 +32,7 @@ def test_tables_have_a_column_per_model_and_say_why_a_cell_is_empty(tmp_path: Pa
     models["d"] = replace(ModelColumn.empty("d"), status="skipped", reason="no Docker engine answered")
     table = tables.startup(models)
     assert table.columns == ["", "a", "b", "d"]
-    assert table.rows[0] == ["cold: build check + first up", "2.50", "4.00", "—"]
+    assert table.rows[0] == ["cold: first up after down (the build before it timed apart, below)", "2.50", "4.00", "—"]
     assert table.notes == ["d: skipped: no Docker engine answered"]
     crash = tables.fault(models, "crash-grades", "crash")
     assert crash.rows[1] == ["Grades API", "failed 8 s", "failed 2 s", "—"]
