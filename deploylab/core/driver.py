@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from deploylab.core.errors import LabError
 from deploylab.core.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -158,6 +159,11 @@ class Driver(ABC):
     @abstractmethod
     def environments(self) -> int:
         """Python environments the model needs: one per interpreter that holds its own libraries."""
+
+    def logs(self, unit: str | None, lines: int) -> str:
+        """The last `lines` lines of one unit's output (every unit's when unit is None), where the model keeps
+        them: A and B their log files, C each machine's journal, D the engine's container logs."""
+        raise LabError(f"model {self.name} cannot show its units' logs")
 
     def available(self) -> str | None:
         """None when this machine can run the model; otherwise why not (one line)."""

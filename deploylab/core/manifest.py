@@ -14,6 +14,31 @@ MANIFEST_PATH = REPO_ROOT / "services" / "manifest.toml"
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What a unit may use, as the manifest's [….limits] table gives it; every model applies the same numbers."""
+
+    memory_mib: int  # above it the kernel OOM-kills the unit
+    cpus: float  # a CPU quota in cores (0.6 = 60 ms of CPU time per 100 ms)
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.memory_mib * 2**20
+
+    def cfs_quota_us(self, period_us: int = 100_000) -> int:
+        """The quota as cgroup v1's cpu.cfs_quota_us for a period of period_us."""
+        return round(self.cpus * period_us)
+
+
+def parse_limits(raw: Mapping[str, object], where: str) -> Limits:
+    memory, cpus = raw["memory_mib"], raw["cpus"]
+    if isinstance(memory, bool) or not isinstance(memory, int) or memory <= 0:
+        raise LabError(f"manifest: {where}.limits.memory_mib must be a positive whole number of MiB, not {memory!r}")
+    if isinstance(cpus, bool) or not isinstance(cpus, int | float) or not 0 < cpus <= 64:
+        raise LabError(f"manifest: {where}.limits.cpus must be a number of cores above 0, not {cpus!r}")
+    return Limits(memory_mib=memory, cpus=float(cpus))
+
+
+@dataclass(frozen=True)
 class Service:
     """One app of the sample application (students, grades, web)."""
 
@@ -27,6 +52,7 @@ class Service:
     ready: str
     probe: str  # a path through the entry address that answers 200 once the service serves its routes
     requirements: Path
+    limits: Limits
     env: Mapping[str, str] = field(default_factory=dict)
     allowed_hosts_env: str = ""  # the variable holding its Host allow-list, which a model extends
 
@@ -48,6 +74,7 @@ class Component:
     requirements: Path
     port: int | None = None
     health: str | None = None
+    limits: Limits | None = None  # the gateway's; the agent is part of C's machines, not a unit under test
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,20 @@ class Manifest:
     services: Mapping[str, Service]
     gateway: Component
     agent: Component
+
+    def unit_limits(self) -> dict[str, Limits]:
+        """The limits of every unit the manifest limits: each service's and the gateway's."""
+        limits = {name: service.limits for name, service in self.services.items()}
+        if self.gateway.limits is not None:
+            limits[self.gateway.name] = self.gateway.limits
+        return limits
+
+    def shared_limits(self, cores: int) -> Limits:
+        """The limits of one process hosting every service (model A): their memory summed, their CPU quotas
+        summed but no more than the cores it may run on, where a larger quota could not bind anyway."""
+        services = [service.limits for service in self.services.values()]
+        return Limits(memory_mib=sum(limit.memory_mib for limit in services),
+                      cpus=min(round(sum(limit.cpus for limit in services), 3), float(cores)))
 
     def route_table(self) -> list[tuple[str, str]]:
         """(prefix, service) pairs, longest prefix first, ending with the default service at "/"."""
@@ -91,6 +132,7 @@ def load(path: Path = MANIFEST_PATH, root: Path = REPO_ROOT) -> Manifest:
                 ready=s["ready"],
                 probe=s["probe"],
                 requirements=root / s["requirements"],
+                limits=parse_limits(s["limits"], f"services.{name}"),
                 env=dict(s.get("env", {})),
                 allowed_hosts_env=s.get("allowed_hosts_env", ""),
             )
@@ -107,6 +149,7 @@ def load(path: Path = MANIFEST_PATH, root: Path = REPO_ROOT) -> Manifest:
                 requirements=root / c["requirements"],
                 port=c.get("port"),
                 health=c.get("health"),
+                limits=parse_limits(c["limits"], name) if "limits" in c else None,
             )
 
         manifest = Manifest(
@@ -120,6 +163,8 @@ def load(path: Path = MANIFEST_PATH, root: Path = REPO_ROOT) -> Manifest:
             gateway=component("gateway"),
             agent=component("agent"),
         )
+        if manifest.gateway.limits is None:
+            raise KeyError("gateway.limits")
     except (KeyError, TypeError, ValueError) as exc:
         raise LabError(f"the manifest {path} is missing or has a bad field: {exc}") from None
     if manifest.default_service not in services:

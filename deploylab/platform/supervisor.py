@@ -1,13 +1,26 @@
-"""Model B's supervisor: starts the units, restarts the ones that die, stops them all on SIGTERM.
+"""The supervisor of models A and B: starts the units, restarts the ones that die, stops them all on SIGTERM.
 
-Standard library only, one process, one JSON config (written by the driver, 0600):
+A runs its one process under it, B its four, with the same restart policy and back-off, so a kill shows
+each model's real blast radius for its real time to restart.
+
+Standard library only, one process, run by path (`python3 supervisor.py config.json`), one JSON config
+(written by the driver, 0600):
   {"policy": "on-failure", "status_file": ".../units.json", "control_dir": ".../control",
-   "units": [{"name": "grades", "argv": [...], "env": {...}, "cwd": "...", "log": "..."}, ...]}
+   "cgroup": "deploylab/b-…",   # optional: the deployment's cgroup folder under each controller
+   "units": [{"name": "grades", "argv": [...], "env": {...}, "cwd": "...", "log": "...",
+              "limits": {"memory_mib": 384, "cpus": 0.6}}, ...]}
 
 Each unit runs in its own process group and logs to its own file. A crashed unit is started again
 after a back-off of 0.5 s, doubling up to 8 s, reset once it has run 30 s. Policy "always" also
 restarts a unit that exited with 0; "no" never restarts. The driver asks for stop/start/restart of one
 unit by writing the verb into control/<unit>; the current pids are kept in the status file.
+
+Limits (cgroup v1, as Docker's cgroupfs driver makes them): a unit with "limits" gets its own group under
+/sys/fs/cgroup/memory/<cgroup>/<unit> (memory.limit_in_bytes) and /sys/fs/cgroup/cpu/<cgroup>/<unit>
+(cpu.cfs_period_us, cpu.cfs_quota_us); its pid is written into cgroup.procs right after it starts, so
+whatever it forks inherits the group. The groups are removed once the unit's processes are gone. Where
+cgroups cannot be written (not root, cgroup v2) the supervisor says so in one line, runs without limits
+and writes why into the status file ("limits").
 """
 
 from __future__ import annotations
@@ -25,6 +38,69 @@ from typing import Any
 BACKOFF_FIRST, BACKOFF_MAX, HEALTHY_AFTER = 0.5, 8.0, 30.0
 TICK = 0.1
 STOP_GRACE = 5.0
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CFS_PERIOD_US = 100_000
+CONTROLLERS = ("memory", "cpu")
+
+
+def cgroups_unavailable(root: Path | None = None) -> str | None:
+    """None when per-unit cgroup v1 groups can be made here; otherwise why not (one line)."""
+    root = root or CGROUP_ROOT
+    if (root / "cgroup.controllers").exists():
+        return "cgroup v2 (unified hierarchy): this supervisor writes cgroup v1 groups only"
+    for controller in CONTROLLERS:
+        if not (root / controller / "cgroup.procs").exists():
+            return f"no cgroup v1 {controller} controller at {root / controller}"
+        if not os.access(root / controller, os.W_OK):
+            return f"{root / controller} is not writable (the lab runs without root?)"
+    return None
+
+
+def group_dirs(cgroup: str, unit: str, root: Path | None = None) -> dict[str, Path]:
+    root = root or CGROUP_ROOT
+    return {controller: root / controller / cgroup / unit for controller in CONTROLLERS}
+
+
+def make_group(cgroup: str, unit: str, limits: dict[str, Any], root: Path | None = None) -> dict[str, Path]:
+    """The unit's memory and cpu groups with its limits written; raises OSError when that is impossible."""
+    dirs = group_dirs(cgroup, unit, root)
+    dirs["memory"].mkdir(parents=True, exist_ok=True)
+    (dirs["memory"] / "memory.limit_in_bytes").write_text(str(int(limits["memory_mib"]) * 2**20))
+    dirs["cpu"].mkdir(parents=True, exist_ok=True)
+    (dirs["cpu"] / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
+    (dirs["cpu"] / "cpu.cfs_quota_us").write_text(str(round(float(limits["cpus"]) * CFS_PERIOD_US)))
+    return dirs
+
+
+def remove_groups(cgroup: str, units: list[str] | None = None, root: Path | None = None, wait: float = 2.0) -> list[str]:
+    """rmdir the units' groups (all under cgroup when units is None), then cgroup itself and its parent when
+    empty. A group still holding a process cannot be removed: wait up to `wait` seconds for it to go.
+    Returns the groups left behind."""
+    root = root or CGROUP_ROOT
+    left: list[str] = []
+    for controller in CONTROLLERS:
+        base = root / controller / cgroup
+        if not base.is_dir():
+            continue
+        names = units if units is not None else [p.name for p in base.iterdir() if p.is_dir()]
+        for name in names:
+            group = base / name
+            deadline = time.monotonic() + wait
+            while group.is_dir():
+                try:
+                    group.rmdir()
+                except OSError:
+                    if time.monotonic() > deadline:
+                        left.append(str(group))
+                        break
+                    time.sleep(0.02)
+        if units is None:
+            for folder in (base, base.parent):
+                try:
+                    folder.rmdir()  # only when empty: another deployment's groups stay
+                except OSError:
+                    break
+    return left
 
 
 @dataclass
@@ -34,6 +110,8 @@ class Unit:
     env: dict[str, str]
     cwd: str | None
     log: str
+    limits: dict[str, Any] | None = None
+    cgroup: str | None = None  # the deployment's cgroup folder, None: run without limits
     proc: subprocess.Popen[bytes] | None = None
     state: str = "starting"  # running | backoff | stopped | exited
     started_at: float = 0.0
@@ -43,11 +121,28 @@ class Unit:
     last_exit: int | None = None
 
     def start(self) -> None:
+        groups = self.groups()
         with open(self.log, "ab") as log:
             log.write(f"--- supervisor: start {time.strftime('%H:%M:%S')} (restarts so far: {self.restarts})\n".encode())
             log.flush()
-            self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=(lambda: _join(groups)) if groups else None)
         self.state, self.started_at = "running", time.monotonic()
+        try:
+            for group in groups:  # the child joined them before exec; this checks it, and says so if not
+                (group / "cgroup.procs").write_text(str(self.proc.pid))
+        except OSError as exc:
+            print(f"supervisor: {self.name} runs without its limits: {exc}", flush=True)
+
+    def groups(self) -> list[Path]:
+        """The unit's memory and cpu groups, made with its limits; none when it runs without limits."""
+        if not (self.limits and self.cgroup):
+            return []
+        try:
+            return list(make_group(self.cgroup, self.name, self.limits).values())
+        except OSError as exc:
+            print(f"supervisor: {self.name} runs without its limits: {exc}", flush=True)
+            return []
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -60,6 +155,17 @@ class Unit:
         if self.proc:
             _signal_group(self.proc.pid, signal.SIGKILL)  # whatever the unit forked and left behind in its group
         self.proc, self.state = None, "stopped"
+        if self.cgroup and self.limits:
+            remove_groups(self.cgroup, [self.name])
+
+
+def _join(groups: list[Path]) -> None:
+    """In the child, before exec: move itself into its groups, so nothing it runs is ever outside them."""
+    for group in groups:
+        try:
+            (group / "cgroup.procs").write_text("0")  # 0: the writing process
+        except OSError:
+            pass  # the parent writes the pid again and reports a failure
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -74,7 +180,16 @@ class Supervisor:
         self.policy: str = config.get("policy", "on-failure")
         self.status_file = Path(config["status_file"])
         self.control_dir = Path(config["control_dir"])
-        self.units = [Unit(u["name"], u["argv"], u["env"], u.get("cwd"), u["log"]) for u in config["units"]]
+        self.cgroup: str | None = config.get("cgroup")
+        self.limits = "off: no limits asked for"
+        if self.cgroup and any(u.get("limits") for u in config["units"]):
+            why = cgroups_unavailable()
+            self.limits = f"off: {why}" if why else "cgroup v1"
+            if why:
+                print(f"supervisor: running without limits: {why}", flush=True)
+                self.cgroup = None
+        self.units = [Unit(u["name"], u["argv"], u["env"], u.get("cwd"), u["log"], u.get("limits"), self.cgroup)
+                      for u in config["units"]]
         self.stopping = False
 
     def should_restart(self, code: int) -> bool:
@@ -119,8 +234,11 @@ class Supervisor:
         status = {
             "supervisor": os.getpid(),
             "policy": self.policy,
+            "limits": self.limits,
+            "cgroup": self.cgroup,
             "units": {
-                u.name: {"pid": u.proc.pid if u.proc else None, "state": u.state, "restarts": u.restarts, "last_exit": u.last_exit}
+                u.name: {"pid": u.proc.pid if u.proc else None, "state": u.state, "restarts": u.restarts, "last_exit": u.last_exit,
+                         "limits": u.limits if u.cgroup else None}
                 for u in self.units
             },
         }
@@ -149,6 +267,8 @@ class Supervisor:
                 _signal_group(unit.proc.pid, signal.SIGTERM)
         for unit in self.units:
             unit.stop()
+        if self.cgroup:
+            remove_groups(self.cgroup)
         self.write_status()
 
     def shutdown(self, signum: int, frame: object) -> None:

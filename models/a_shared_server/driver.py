@@ -1,24 +1,25 @@
 """Model A: one waitress process (one interpreter, one venv) hosts Students, Grades and Web.
 
-No supervisor on purpose: when the one process dies every route goes with it, until someone
-starts it again. That, and the one shared set of libraries and environment variables, is the model.
+The one process runs under the same supervisor as model B's units (deploylab/platform/supervisor.py: the
+same restart policy, the same back-off), so when it dies every route goes with it for as long as that
+supervisor takes to start it again: A's real blast radius for its real time to recover. Its limits are the
+sum of the services' (one cgroup for the one process): a leak or a CPU hog in any app is every app's.
+That, and the one shared set of libraries and environment variables, is the model.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from deploylab.core import state, wiring
-from deploylab.core.driver import DRIVER_FAULTS, Sample, Unit
+from deploylab.core import wiring
+from deploylab.core.driver import Sample, Unit
 from deploylab.core.errors import LabError
+from deploylab.core.manifest import Limits
 from deploylab.platform import deps, procs, venvs
-from deploylab.platform.process_driver import ProcessDriver
-from deploylab.platform.progress import progress
-from deploylab.platform.psutil_sampler import read_tree
+from deploylab.platform.psutil_sampler import overhead, read_tree
+from deploylab.platform.supervised import SupervisedDriver
 
 HOST_DIR = Path(__file__).resolve().parent
 UNIT = "shared"
@@ -28,7 +29,7 @@ UNIT = "shared"
 THREADS = 16
 
 
-class Driver(ProcessDriver):
+class Driver(SupervisedDriver):
     name: ClassVar[str] = "a"
     title: ClassVar[str] = "one waitress process hosts all three apps (shared interpreter and libraries)"
 
@@ -83,42 +84,22 @@ class Driver(ProcessDriver):
             "host:make_app",
         ]
 
-    def launch(self) -> int:
-        secrets = state.deployment_secrets(self.model_dir)
-        return procs.start(self.launch_argv(), self.environment(secrets), self.log_path(UNIT), cwd=HOST_DIR,
-                           cpus=self.ctx.sut_cpus)
+    def unit_specs(self, secrets: dict[str, str]) -> list[dict[str, Any]]:
+        return [{"name": UNIT, "argv": self.launch_argv(), "env": self.environment(secrets), "cwd": str(HOST_DIR),
+                 "log": str(self.log_path(UNIT))}]
 
-    def start_units(self, secrets: dict[str, str]) -> dict[str, Any]:
-        pid = self.launch()
-        return {"pgids": [pid], "pids": {UNIT: pid}}
+    def unit_limits(self) -> dict[str, Limits]:
+        """The services' limits summed: one process, one limit. Its CPU quota is capped at the cores it is
+        pinned to; on the lab's one core (3 x 0.6 > 1) it cannot bind, and the process is limited as a whole."""
+        cores = len(procs.parse_cpus(self.ctx.sut_cpus)) if self.ctx.sut_cpus else os.cpu_count() or 1
+        return {UNIT: self.ctx.manifest.shared_limits(cores)}
 
     def readiness(self) -> dict[str, str]:
         return {UNIT: self.ctx.base_url + self.ctx.manifest.entry_health}
 
-    def unit_pid(self, unit: str) -> int | None:
-        return ((self.state() or {}).get("pids") or {}).get(unit)
-
-    def fault(self, unit: str, kind: str, **params: Any) -> None:
-        self.check_unit(unit)
-        if kind not in DRIVER_FAULTS:
-            raise LabError(f"model A: unknown fault {kind!r}: choose one of {', '.join(DRIVER_FAULTS)}")
-        recorded = self.require_up()
-        pid = self.unit_pid(unit)
-        if kind == "kill":
-            if pid is not None and procs.alive(pid):
-                os.kill(pid, signal.SIGKILL)  # nothing restarts it: that is model A
-            return
-        if kind in ("stop", "redeploy") and pid:
-            procs.stop_group(pid)
-            procs.wait_ports_free(self.ports())
-        if kind in ("start", "redeploy"):
-            if procs.alive(pid):
-                return
-            pid = self.launch()
-            recorded.update(pgids=[pid], pids={UNIT: pid})
-            state.write_state(self.model_dir, recorded)
-            self.wait_ready(time.monotonic())
-            progress(f"{UNIT} is serving again", self.name)
+    # fault (kill, stop, start, redeploy) and unit_pid: SupervisedDriver's, as in model B. A kill takes the one
+    # process, so every route, until the supervisor has started it again.
 
     def sample(self) -> dict[str, Sample]:
-        return {UNIT: read_tree(UNIT, self.unit_pid(UNIT))}
+        return {UNIT: read_tree(UNIT, self.unit_pid(UNIT)),
+                "supervisor": overhead("supervisor", (self.state() or {}).get("supervisor"))}

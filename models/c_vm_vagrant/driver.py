@@ -382,4 +382,27 @@ class Driver(BaseDriver):
     def _write_vars(self, values: dict[str, Any]) -> None:
         state.write_private(self.model_dir / "deploy-vars.json", json.dumps(values, indent=2))  # holds secrets
 
+    # -- by hand: the usual commands, and each machine's journal -----------------------------
+
+    def shell_env(self) -> dict[str, str]:
+        """The variables Vagrant reads for this deployment (the driver's own), for `eval "$(deploylab shell c)"`:
+        then `vagrant status`, `vagrant ssh grades` in models/c_vm_vagrant see the lab's machines. `up` writes
+        the same lines to .lab/c/vagrant.env."""
+        return self._runner(str(self._state().get("image") or "")).exports
+
+    def logs(self, unit: str | None, lines: int) -> str:
+        """The last lines of each machine's service unit, from journald inside the machine (vagrant ssh)."""
+        found = self._state()
+        machines = [unit] if unit else [m for m in MACHINES if m in found["machines"]]
+        unknown = [m for m in machines if m not in found["machines"]]
+        if unknown:
+            raise LabError(f"model c has no machine {unknown[0]!r}: {', '.join(found['machines'])}")
+        runner = self._runner(str(found.get("image") or ""))
+        parts = []
+        for machine in machines:
+            command = f"sudo journalctl -u {machine} -n {int(lines)} --no-pager"
+            out = runner.vagrant("ssh", machine, "-c", command, check=False)
+            parts.append(f"--- machine {machine}: {command} ---\n{out.rstrip()}\n")
+        return "".join(parts)
+
 

@@ -233,3 +233,31 @@ class Driver(BaseDriver):
         with ThreadPoolExecutor(max_workers=len(containers)) as pool:
             readings = pool.map(lambda item: sample_container(self.engine, *item), containers.items())
             return {reading.unit: reading for reading in readings}
+
+    # -- by hand: compose's own commands, and the containers' logs ---------------------------
+
+    def shell_env(self) -> dict[str, str]:
+        """COMPOSE_PROJECT_NAME, COMPOSE_FILE and compose.env's variables of the running deployment, and the
+        engine's DOCKER_HOST: after `eval "$(deploylab shell d)"`, `docker-compose ps` and `logs` work anywhere."""
+        if not self.recorded().get("images"):
+            raise LabError("model d is not up (deploylab up d)")
+        env_file = self.model_dir / "compose.env"
+        variables = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+        topology = self.topology()
+        compose = topology.gateway if isinstance(topology, Swarm) else topology
+        return {"COMPOSE_PROJECT_NAME": self.project,
+                "COMPOSE_FILE": os.pathsep.join(str(path) for path in compose.compose_files),
+                **(topology.variables(variables) if isinstance(topology, Swarm) else variables),
+                "DOCKER_HOST": self.engine.endpoint.host}
+
+    def logs(self, unit: str | None, lines: int) -> str:
+        """The tail of each container's output, from the Engine API (what `docker logs --tail` shows).
+        In Swarm, `grades` means every replica (grades.1, grades.2)."""
+        containers = self.topology().containers()
+        if not containers:
+            raise LabError("model d is not up (deploylab up d)")
+        names = sorted(name for name in containers if unit is None or name == unit or name.startswith(f"{unit}."))
+        if not names:
+            raise LabError(f"model d has no unit {unit!r}: its units are {', '.join(sorted(containers))}")
+        return "".join(f"--- {name}: container {containers[name][:12]} ---\n"
+                       f"{self.engine.logs(containers[name], tail=lines).rstrip()}\n" for name in names)

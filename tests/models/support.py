@@ -61,6 +61,20 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> float | None:
     return None
 
 
+def cgroup_limits(pid: int) -> tuple[int, int, int, str]:
+    """(memory.limit_in_bytes, cpu.cfs_quota_us, cpu.cfs_period_us, memory group) of the process's cgroup v1 groups,
+    found through /proc/<pid>/cgroup as any tool would."""
+    groups = {}
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for controller in controllers.split(","):
+            groups[controller] = path
+    memory = Path("/sys/fs/cgroup/memory") / groups["memory"].lstrip("/")
+    cpu = Path("/sys/fs/cgroup/cpu") / groups["cpu"].lstrip("/")
+    return (int((memory / "memory.limit_in_bytes").read_text()), int((cpu / "cpu.cfs_quota_us").read_text()),
+            int((cpu / "cpu.cfs_period_us").read_text()), groups["memory"])
+
+
 def assert_cycles_leave_nothing(model: str, ctx: LabContext, cycles: int = 20) -> list[float]:
     """Up and down `cycles` times; after each down: no unit process, no port, no state. Returns cycle times."""
     import psutil

@@ -11,7 +11,7 @@ import requests
 from deploylab.core.driver import Deployment, Driver, LabContext
 from deploylab.platform.probe import http_status
 
-from .support import assert_cycles_leave_nothing, bring_up, lab_cli, run_contract_suite, wait_for
+from .support import assert_cycles_leave_nothing, bring_up, cgroup_limits, lab_cli, run_contract_suite, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +39,19 @@ def test_units_and_samples(model_b: tuple[Driver, Deployment]) -> None:
     assert samples["supervisor"].overhead_rss and samples["supervisor"].rss == 0
 
 
+def test_each_unit_runs_in_its_own_cgroups_with_the_manifests_limits(model_b: tuple[Driver, Deployment], lab_ctx: LabContext) -> None:
+    driver, deployment = model_b
+    assert deployment.details["limits"]["applied"] == "cgroup v1", deployment.details["limits"]
+    for unit, limit in lab_ctx.manifest.unit_limits().items():
+        pid = driver.unit_pid(unit)
+        assert pid
+        memory, quota, period, path = cgroup_limits(pid)
+        assert path.startswith("/deploylab/b-") and path.endswith("/" + unit), path
+        assert (memory, quota, period) == (limit.memory_mib * 2**20, round(limit.cpus * 100_000), 100_000), unit
+    grades = lab_ctx.manifest.services["grades"].limits
+    print(f"model b: grades in {cgroup_limits(driver.unit_pid('grades'))[3]}: {grades.memory_mib} MiB, {grades.cpus} cores")
+
+
 def test_killed_grades_takes_only_its_routes_and_is_back_within_10s(model_b: tuple[Driver, Deployment]) -> None:
     driver, deployment = model_b
     base = deployment.base_url
@@ -58,6 +71,9 @@ def test_killed_grades_takes_only_its_routes_and_is_back_within_10s(model_b: tup
     assert set(pages) == {200}, "the page must keep rendering while Grades is down"
     assert degraded > 0, "the page must say it is degraded while Grades is down"
     assert grades_back is not None, "the supervisor must bring Grades back within 10 s"
+    limit = driver.ctx.manifest.services["grades"].limits
+    assert cgroup_limits(driver.unit_pid("grades"))[:2] == (limit.memory_mib * 2**20, round(limit.cpus * 100_000)), \
+        "the restarted process is in its limited groups again"
 
 
 def test_fault_verbs_through_the_cli(model_b: tuple[Driver, Deployment], lab_ctx: LabContext) -> None:
