@@ -1,7 +1,10 @@
 """The contract suite: one base URL, HTTP only, so that it runs unchanged against every model.
 
     python -m pytest tests/contract                          # a throw-away in-process entry
-    python -m pytest tests/contract --base-url URL [--chaos-token T]
+    python -m pytest tests/contract --base-url URL [--chaos-token-file .lab/<model>/secrets.env]
+
+The chaos token is read from a file (`chaos_token=` line, as in a deployment's secrets.env) or from the
+environment (DEPLOYLAB_CHAOS_TOKEN), never from the command line, where `ps` would show it to anyone.
 
 Each test makes its own data with unique names and ids and removes it afterwards, so the suite
 runs against any deployment, seeded or not.
@@ -12,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from functools import partialmethod
+from pathlib import Path
 
 import pytest
 import requests
@@ -32,10 +36,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="entry address of a running model (env DEPLOYLAB_BASE_URL); none: an in-process entry",
     )
     group.addoption(
-        "--chaos-token",
-        default=os.environ.get("DEPLOYLAB_CHAOS_TOKEN", ""),
-        help="the deployment's chaos token (env DEPLOYLAB_CHAOS_TOKEN); none: fault tests skip",
+        "--chaos-token-file",
+        metavar="PATH",
+        default=os.environ.get("DEPLOYLAB_CHAOS_TOKEN_FILE", ""),
+        help="a file with the deployment's chaos token as a chaos_token= line, e.g. .lab/b/secrets.env "
+        "(env DEPLOYLAB_CHAOS_TOKEN_FILE; or the token itself in env DEPLOYLAB_CHAOS_TOKEN); none: fault tests skip",
     )
+
+
+def token_from_file(path: str | Path) -> str:
+    """The value of the `chaos_token=` line of an env file such as `.lab/<model>/secrets.env`."""
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise pytest.UsageError(f"--chaos-token-file {path}: {exc.strerror or exc}") from None
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == "chaos_token" and value.strip():
+            return value.strip()
+    raise pytest.UsageError(f"--chaos-token-file {path}: no chaos_token= line with a value")
+
+
+def configured_token(config: pytest.Config) -> str:
+    """The token given for a deployment under test: from the file if one is named, else the environment."""
+    path = config.getoption("chaos_token_file")
+    return token_from_file(path) if path else os.environ.get("DEPLOYLAB_CHAOS_TOKEN", "").strip()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("chaos_token_file", None):
+        configured_token(config)  # a file that is missing or holds no token stops the run at once, not as a skip
 
 
 class Client:
@@ -62,7 +92,7 @@ def entry(pytestconfig: pytest.Config) -> Iterator[tuple[str, str]]:
     """(base URL, chaos token) of the system under test."""
     base_url = pytestconfig.getoption("base_url")
     if base_url:
-        yield base_url.rstrip("/"), pytestconfig.getoption("chaos_token")
+        yield base_url.rstrip("/"), configured_token(pytestconfig)
         return
     with serve(manifest.load()) as local:
         yield local.base_url, local.chaos_token
@@ -78,7 +108,7 @@ def api(entry: tuple[str, str]) -> Iterator[Client]:
 @pytest.fixture(scope="session")
 def chaos_token(entry: tuple[str, str]) -> str:
     if not entry[1]:
-        pytest.skip("no chaos token: give --chaos-token or DEPLOYLAB_CHAOS_TOKEN to run fault tests")
+        pytest.skip("no chaos token: give --chaos-token-file or DEPLOYLAB_CHAOS_TOKEN to run fault tests")
     return entry[1]
 
 

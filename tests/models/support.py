@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,8 +41,14 @@ def lab_cli(ctx: LabContext, *argv: str) -> subprocess.CompletedProcess[str]:
 
 
 def run_contract_suite(deployment: Deployment) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/contract", f"--base-url={deployment.base_url}", f"--chaos-token={deployment.chaos_token}"]
-    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    """The contract suite through the deployment's entry; its chaos token in a private file, not on the command line."""
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/contract", f"--base-url={deployment.base_url}"]
+    with tempfile.TemporaryDirectory(prefix="deploylab-contract-") as folder:  # mkdtemp: 0700
+        if deployment.chaos_token:
+            token_file = Path(folder) / "secrets.env"
+            token_file.write_text(f"chaos_token={deployment.chaos_token}\n")
+            argv.append(f"--chaos-token-file={token_file}")
+        return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def poll(seconds: float, probe: Callable[[], None], interval: float = 0.1) -> None:
