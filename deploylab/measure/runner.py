@@ -105,9 +105,13 @@ def load_tail_s(scenario: Scenario) -> float | None:
 def locust_command(
     ctx: LabContext, scenario: Scenario, base_url: str, out_dir: Path, run_time_s: float,
 ) -> list[str]:
+    # `deploylab run --live`: Locust's web UI on 127.0.0.1 during the run, started and quit on its own
+    live_port = ctx.options.get("locust_web_port")
+    ui = (["--web-host", "127.0.0.1", "--web-port", str(live_port), "--autostart", "--autoquit", "5"]
+          if live_port else ["--headless"])
     command = [
         sys.executable, "-m", "locust", "-f", str(ctx.root / "loadtests" / "locustfile.py"),
-        "--headless", "--host", base_url,
+        *ui, "--host", base_url,
         "--users", str(scenario.users), "--spawn-rate", str(scenario.spawn_rate),
         "--run-time", f"{max(1, round(run_time_s))}s",
         "--shape", scenario.shape, "--think-scale", str(scenario.think_scale),

@@ -8,10 +8,12 @@ a directory holding compare.json (an earlier comparison's output) is rebuilt fro
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from deploylab.compare import collect, report
 from deploylab.compare.matrix import Clock, run_model, stderr_log
@@ -29,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=",".join(profiles.ALL_MODELS), help="default: a,b,c,d,d-swarm")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="runs go to DIR/runs, the comparison to DIR/latest (default: reports/)")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON object (the report's paths and each model's status) instead of the HTML's path")
 
 
 def expand(paths: list[str]) -> list[Path]:
@@ -55,10 +59,24 @@ def from_runs(ctx: LabContext, args: argparse.Namespace, out_dir: Path) -> Path:
     return report.write(doc, out_dir)
 
 
+def outcome(html: Path) -> dict[str, Any]:
+    """The report's files and each model's status, from the compare.json written beside the HTML."""
+    doc = json.loads((html.parent / "compare.json").read_text())
+    return {
+        "html": str(html), "markdown": str(html.parent / "COMPARISON.md"), "compare_json": str(html.parent / "compare.json"),
+        "models": {key: {"status": model.get("status"), "reason": model.get("reason")}
+                   for key, model in doc.get("models", {}).items()},
+    }
+
+
+def show(html: Path, as_json: bool) -> None:
+    print(json.dumps(outcome(html), indent=2) if as_json else html)
+
+
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
     root = Path(args.out).resolve() if args.out else ctx.root / "reports"
     if args.run_dirs:
-        print(from_runs(ctx, args, root / "latest"))
+        show(from_runs(ctx, args, root / "latest"), args.json)
         return 0
     profile = profiles.get(args.profile)
     keys = profiles.parse_models(args.models)
@@ -85,5 +103,5 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     )
     path = report.write(doc, root / "latest")
     stderr_log(f"[compare] done in {(time.monotonic() - started) / 60:.1f} min")
-    print(path)
+    show(path, args.json)
     return 0 if any(m.status == "measured" for m in doc.models.values()) else 1

@@ -7,6 +7,7 @@ and prints the report's path. Scenarios: loadtests/scenarios.toml.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from deploylab.core.errors import LabError, UsageError
 from deploylab.core.registry import MODELS, make_driver
 from deploylab.measure import profiles, scenarios
 from deploylab.measure.runner import GENERATOR_LIMIT, new_run_id, pinned, run_scenario
+from deploylab.platform.ports import free_port
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,13 +32,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-pin", action="store_true", help="do not split the cores between the model and Locust")
     parser.add_argument("--keep-up", action="store_true", help="leave the model up if the run started it")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("--json", action="store_true", help="with --list: the scenarios as JSON, for scripts")
+    parser.add_argument("--live", action="store_true",
+                        help="watch the run in Locust's web UI (127.0.0.1, a free port; it starts and quits on its own)")
 
 
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
     if args.list:
-        for name in scenarios.names():
-            print(f"{name:18} {scenarios.load(name).description}")
+        found = [scenarios.load(name) for name in scenarios.names()]
+        if args.json:
+            print(json.dumps([{"name": s.name, "description": s.description, "shape": s.shape, "duration_s": s.duration_s,
+                               "users": s.users, "faults": [f.to_json() for f in s.faults]} for s in found], indent=2))
+            return 0
+        for scenario in found:
+            print(f"{scenario.name:18} {scenario.description}")
         return 0
+    if args.json:
+        raise UsageError("--json goes with --list (a run writes summary.json in its folder)")
     if not args.model:
         raise UsageError("--model is required: one of " + ", ".join(MODELS))
     scenario = (profiles.get(args.profile).scenario(args.scenario) if args.profile
@@ -46,6 +58,11 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     if args.users is not None:
         scenario = replace(scenario, users=args.users)
     ctx = pinned(ctx, enable=not args.no_pin)
+    if args.live:
+        port = free_port()
+        ctx = replace(ctx, options={**ctx.options, "locust_web_port": port})
+        print(f"Locust's web UI: http://127.0.0.1:{port} once the load starts (after up, seeding and warm-up); "
+              "it quits 5 s after the run", file=sys.stderr, flush=True)
     driver = make_driver(args.model, ctx)
     reason = driver.available()
     if reason:
