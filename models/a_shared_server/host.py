@@ -9,6 +9,10 @@ in make_app() (waitress-serve --call host:make_app), by the model's driver:
   SHARED_READY   students=/readyz,grades=/readyz,web=/readyz
   SHARED_HEALTH  the host's own aggregated health path, /healthz
   SHARED_CHAOS_PREFIX  /__chaos__
+  SHARED_IN_PROCESS    "" (the chapter's A: Web calls the others over HTTP through this server) or who calls
+                 whom in-process, "web=students+grades": the callees are loaded first and the caller's
+                 factory is called as factory(backends={"students": <app>, "grades": <app>}), each app the
+                 very callable this host routes to, fault injection included (a true monolith)
 
 Unlike werkzeug's DispatcherMiddleware the full path is kept (no SCRIPT_NAME split): each app
 sees the same paths it sees when it runs alone, as in every other model.
@@ -38,12 +42,47 @@ def parse_pairs(spec: str, what: str) -> dict[str, str]:
     return pairs
 
 
-def load_app(entry: str) -> WSGIApp:
-    """'pkg.mod:attr' or 'pkg.mod:factory()' -> the WSGI app."""
+def load_app(entry: str, backends: Mapping[str, WSGIApp] | None = None) -> WSGIApp:
+    """'pkg.mod:attr' or 'pkg.mod:factory()' -> the WSGI app; `backends` goes to the factory, by keyword."""
     module_name, _, attribute = entry.partition(":")
     factory = attribute.endswith("()")
+    if backends and not factory:
+        raise ValueError(f"{entry}: only a factory, 'module:factory()', can be given in-process backends")
     obj = getattr(importlib.import_module(module_name), attribute.removesuffix("()"))
-    return obj() if factory else obj
+    if not factory:
+        return obj
+    return obj(backends=dict(backends)) if backends else obj()
+
+
+def parse_calls(spec: str, apps: Iterable[str]) -> dict[str, list[str]]:
+    """SHARED_IN_PROCESS, "web=students+grades" -> {"web": ["students", "grades"]}, every name a hosted app."""
+    hosted = set(apps)
+    calls = {caller: [c for c in (p.strip() for p in callees.split("+")) if c]
+             for caller, callees in parse_pairs(spec, "SHARED_IN_PROCESS").items()}
+    for caller, callees in calls.items():
+        unknown = sorted({caller, *callees} - hosted)
+        if unknown:
+            raise ValueError(f"SHARED_IN_PROCESS: {', '.join(unknown)} not in SHARED_APPS")
+        if caller in callees:
+            raise ValueError(f"SHARED_IN_PROCESS: {caller} cannot call itself in-process")
+    return calls
+
+
+def load_apps(entries: Mapping[str, str], calls: Mapping[str, list[str]] | None = None) -> dict[str, WSGIApp]:
+    """Every app once, in the order given, except that an app's in-process callees are loaded before it."""
+    loaded: dict[str, WSGIApp] = {}
+
+    def load(name: str, chain: tuple[str, ...]) -> WSGIApp:
+        if name in chain:
+            raise ValueError(f"SHARED_IN_PROCESS: a cycle, {' -> '.join((*chain, name))}")
+        if name not in loaded:
+            callees = (calls or {}).get(name, [])
+            loaded[name] = load_app(entries[name], {c: load(c, (*chain, name)) for c in callees} or None)
+        return loaded[name]
+
+    for name in entries:
+        load(name, ())
+    return {name: loaded[name] for name in entries}
 
 
 def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:
@@ -110,7 +149,8 @@ class SharedHost:
 
 def make_app(environ: Mapping[str, str] = os.environ) -> SharedHost:
     """The edge: read SHARED_* once, import each app (each reads its own env in its factory), build the host."""
-    apps = {name: load_app(entry) for name, entry in parse_pairs(environ["SHARED_APPS"], "SHARED_APPS").items()}
+    entries = parse_pairs(environ["SHARED_APPS"], "SHARED_APPS")
+    apps = load_apps(entries, parse_calls(environ.get("SHARED_IN_PROCESS", ""), entries))
     return SharedHost(
         apps,
         RouteTable.parse(environ["SHARED_ROUTES"]),
