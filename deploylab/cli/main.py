@@ -73,7 +73,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _context(args: argparse.Namespace) -> LabContext:
-    options = {name: True for name in ("swarm", "purge") if getattr(args, name, False)}
+    options = {name: True for name in ("swarm", "monolith", "purge") if getattr(args, name, False)}
     return build_context(
         port_offset=args.port_offset,
         restart_policy=getattr(args, "verb_restart", None) or args.restart,

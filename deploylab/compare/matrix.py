@@ -33,12 +33,17 @@ def stderr_log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+# A column that is a model with one of its options on: key -> (model, option).
+VARIANTS = {"d-swarm": ("d", "swarm"), "a-monolith": ("a", "monolith")}
+
+
 def driver_for(ctx: LabContext, key: str) -> Driver:
-    """'d-swarm' is model D with Swarm switched on; the rest are the registry's models."""
-    base, _, variant = key.partition("-")
-    if variant == "swarm":
-        ctx = replace(ctx, options={**ctx.options, "swarm": True})
-    return make_driver(base, ctx)
+    """'d-swarm' is model D with Swarm switched on, 'a-monolith' model A with in-process calls; the rest are the
+    registry's models."""
+    if key in VARIANTS:
+        model, option = VARIANTS[key]
+        return make_driver(model, replace(ctx, options={**ctx.options, option: True}))
+    return make_driver(key, ctx)
 
 
 class Clock:

@@ -25,7 +25,7 @@ CHAINS = {"grades-chain": ("steady", "cpu-grades", "leak-grades", "slow-grades",
 # only brings it up again when a phase left it broken (model A after a crash: nothing restarts it).
 ORDER = ("steady", "capacity", "cpu-grades", "leak-grades", "slow-grades", "errors-grades",
          "redeploy-grades", "crash-students", "crash-grades")
-ALL_MODELS = ("a", "b", "c", "d", "d-swarm")
+ALL_MODELS = ("a", "a-monolith", "b", "c", "d", "d-swarm")  # a-monolith: A with in-process calls, beside a
 
 
 @dataclass(frozen=True)

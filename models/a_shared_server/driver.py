@@ -5,6 +5,11 @@ same restart policy, the same back-off), so when it dies every route goes with i
 supervisor takes to start it again: A's real blast radius for its real time to recover. Its limits are the
 sum of the services' (one cgroup for the one process): a leak or a CPU hog in any app is every app's.
 That, and the one shared set of libraries and environment variables, is the model.
+
+`ctx.options["monolith"]` (`deploylab up a --monolith`, the comparison's column a-monolith) makes it a true
+monolith: the same one process, but Web calls Students and Grades in-process (host.py's SHARED_IN_PROCESS,
+Web's in-process transport) instead of over HTTP through this same server. Nothing else differs, so the
+two columns' ratio is the cost of the REST hop.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from deploylab.core import wiring
-from deploylab.core.driver import Sample, Unit
+from deploylab.core.driver import LabContext, Sample, Unit
 from deploylab.core.errors import LabError
-from deploylab.core.manifest import Limits
+from deploylab.core.manifest import Limits, Manifest
 from deploylab.platform import deps, procs, venvs
 from deploylab.platform.psutil_sampler import overhead, read_tree
 from deploylab.platform.supervised import SupervisedDriver
@@ -26,12 +31,38 @@ UNIT = "shared"
 # Web calls Students and Grades over HTTP through this same server, so a page holds one thread
 # while its backend calls need others: with too few threads every thread could be a page waiting
 # on a backend call that no free thread can serve. 16 leaves room for that under the lab's loads.
+# In the monolith a page holds one thread and calls the others in it (Grades on Web's own pool); the
+# same 16 there, so that the two columns differ only in the hop.
 THREADS = 16
+MONOLITH_TITLE = "one process, in-process calls (a true monolith)"
+
+
+def in_process_calls(manifest: Manifest) -> str:
+    """host.py's SHARED_IN_PROCESS from the manifest: a service whose environment names another's {x_url}
+    calls it, "web=students+grades"."""
+    calls = []
+    for service in manifest.services.values():
+        callees = [name for name in manifest.services
+                   if name != service.name and any(f"{{{name}_url}}" in value for value in service.env.values())]
+        if callees:
+            calls.append(f"{service.name}={'+'.join(callees)}")
+    return ",".join(calls)
 
 
 class Driver(SupervisedDriver):
     name: ClassVar[str] = "a"
     title: ClassVar[str] = "one waitress process hosts all three apps (shared interpreter and libraries)"
+
+    def __init__(self, ctx: LabContext) -> None:
+        super().__init__(ctx)
+        if self.monolith:  # the variant names itself wherever a title is shown (status, runs, the comparison)
+            self.__dict__["title"] = MONOLITH_TITLE
+
+    @property
+    def monolith(self) -> bool:
+        """Web calls Students and Grades in-process: as the deployment that is up was started, else as asked."""
+        recorded = self.state() or {}
+        return bool(recorded["monolith"]) if "monolith" in recorded else bool(self.ctx.options.get("monolith"))
 
     def units(self) -> list[Unit]:
         return [Unit(UNIT, "process", tuple(self.ctx.manifest.services), self.ctx.base_url)]
@@ -53,7 +84,8 @@ class Driver(SupervisedDriver):
     def environment(self, secrets: dict[str, str]) -> dict[str, str]:
         """Every app's variables merged into the one process: two apps wanting one name differently is an error."""
         manifest = self.ctx.manifest
-        # Web reaches Students and Grades over HTTP through the same server, as in the chapter.
+        # Web reaches Students and Grades over HTTP through the same server, as in the chapter; in the monolith
+        # these URLs are only the base its in-process requests are made for (their Host, 127.0.0.1:<entry>).
         urls = {name: self.ctx.base_url for name in manifest.services}
         merged: dict[str, str] = {}
         for service in manifest.services.values():
@@ -71,6 +103,7 @@ class Driver(SupervisedDriver):
                 "SHARED_READY": ",".join(f"{s.name}={s.ready}" for s in manifest.services.values()),
                 "SHARED_HEALTH": manifest.entry_health,
                 "SHARED_CHAOS_PREFIX": manifest.chaos_prefix,
+                "SHARED_IN_PROCESS": in_process_calls(manifest) if self.monolith else "",
             }
         )
 
@@ -83,6 +116,9 @@ class Driver(SupervisedDriver):
             "--call",
             "host:make_app",
         ]
+
+    def start_units(self, secrets: dict[str, str]) -> dict[str, Any]:
+        return {**super().start_units(secrets), "monolith": self.monolith}  # so status and faults know the variant
 
     def unit_specs(self, secrets: dict[str, str]) -> list[dict[str, Any]]:
         return [{"name": UNIT, "argv": self.launch_argv(), "env": self.environment(secrets), "cwd": str(HOST_DIR),

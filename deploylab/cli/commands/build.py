@@ -1,10 +1,10 @@
-"""`deploylab build MODEL [--swarm]`: build what a model needs (venvs, images, the machines' image); cached."""
+"""`deploylab build MODEL [--swarm | --monolith]`: build what a model needs (venvs, images, the machines' image); cached."""
 
 from __future__ import annotations
 
 import argparse
 
-from deploylab.cli.commands.up import add_model_arguments
+from deploylab.cli.commands.up import add_model_arguments, check_model_options
 from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
 from deploylab.core.registry import make_driver
@@ -15,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
+    check_model_options(args)
     driver = make_driver(args.model, ctx)
     lifecycle.require_available(driver)
     driver.build()

@@ -1,4 +1,5 @@
-"""`deploylab up MODEL [--seed]`: start one model and wait until it serves; ends by printing the base URL."""
+"""`deploylab up MODEL [--seed] [--swarm | --monolith]`: start one model and wait until it serves; ends by printing
+the base URL."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from deploylab.cli.context import RESTART_POLICIES
 from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
+from deploylab.core.errors import UsageError
 from deploylab.core.registry import MODELS, make_driver
 from deploylab.measure.seed import seed
 
@@ -15,6 +17,13 @@ from deploylab.measure.seed import seed
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help=f"the deployment model: {', '.join(MODELS)}")
     parser.add_argument("--swarm", action="store_true", help="model D: a single-node Docker Swarm")
+    parser.add_argument("--monolith", action="store_true",
+                        help="model A: Web calls Students and Grades in-process, not over HTTP (a true monolith)")
+
+
+def check_model_options(args: argparse.Namespace) -> None:
+    if getattr(args, "monolith", False) and args.model != "a":
+        raise UsageError(f"--monolith is model A's option, not model {args.model}'s")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(ctx: LabContext, args: argparse.Namespace) -> int:
+    check_model_options(args)
     driver = make_driver(args.model, ctx)
     lifecycle.require_free_entry(driver)
     lifecycle.require_available(driver)
