@@ -19,6 +19,7 @@ from deploylab.measure.records import (
     Upgrade,
     upgrade,
 )
+from deploylab.measure.rounds import Performance
 from loadtests.groups import GROUPS
 
 COMPARE_SCHEMA = 2  # compare.json
@@ -345,6 +346,7 @@ class Comparison:
     expected_faults: list[str] | None = None  # the fault scenarios the profile ran, measured or not
     isolation: Isolation | None = None
     provider_c: str | None = None  # written by earlier versions only
+    performance: Performance | None = None  # the interleaved rounds: cost per request, the latency–load curves
 
     @property
     def times(self) -> int:
@@ -356,7 +358,8 @@ class Comparison:
         optional = {"command": self.command, "profile": self.profile, "repeats": self.repeats,
                     "compare_id": self.compare_id, "elapsed_s": self.elapsed_s, "expected_faults": self.expected_faults,
                     "isolation": None if self.isolation is None else self.isolation.to_json(),
-                    "provider_c": self.provider_c}
+                    "provider_c": self.provider_c,
+                    "performance": None if self.performance is None else self.performance.to_json()}
         found |= {key: value for key, value in optional.items() if value is not None}
         return found | {"models": {name: model.to_json() for name, model in self.models.items()}}
 
@@ -370,6 +373,7 @@ class Comparison:
             command=raw.get("command"), profile=raw.get("profile"), repeats=raw.get("repeats"),
             compare_id=raw.get("compare_id"), elapsed_s=raw.get("elapsed_s"), expected_faults=raw.get("expected_faults"),
             isolation=None if isolation is None else Isolation.from_json(isolation), provider_c=raw.get("provider_c"),
+            performance=Performance.from_json(raw["performance"]) if raw.get("performance") else None,
         )
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from deploylab.compare.collect import REDEPLOY
 from deploylab.compare.figures import MISSING, median, missing_reason, number, verdict
 from deploylab.compare.records import FaultColumn, ModelColumn
-from deploylab.measure import calibrate
 from deploylab.measure.analysis import PLATEAU_WITHIN
 from loadtests.groups import GROUPS
 
@@ -101,20 +100,15 @@ def disk(models: Models) -> Table:
 
 
 def capacity(models: Models) -> Table:
-    table = _table("capacity", "Capacity: throughput sustained within the SLO (closed-loop step load)", models, "capacity", [
+    table = _table("capacity", "Closed-loop throughput past saturation (step load)", models, "capacity", [
         (f"req/s held (median of the steps within {100 * PLATEAU_WITHIN:.0f} % of the best)",
          lambda m: number(m.capacity.plateau_throughput)),
         ("best step req/s", lambda m: number(m.capacity.best_throughput)),
         ("best step at users", lambda m: number(m.capacity.best_users, 0)),
-        (f"host speed then ({calibrate.UNIT} on the same cores)", lambda m: number(m.capacity.host_speed)),
-        ("req/s held at the comparison's common host speed", lambda m: number(m.capacity.at_common_speed)),
     ])
-    common = next((m.capacity.common_speed for m in models.values() if m.capacity.common_speed), None)
-    if common:
-        table.notes.append(
-            "host speed: a fixed piece of Python work timed on the system under test's cores right before and after "
-            "each capacity run (deploylab/measure/calibrate.py); a shared machine's speed drifts by tens of percent over "
-            f"minutes. The last row scales each run to the median speed of all runs here ({common:.0f}).")
+    table.notes.append(
+        "a closed loop past saturation, measured model after model: not capacity, and not comparable across a "
+        "shared host's drift. Capacity at the knee and cost per request come from the interleaved open-loop rounds.")
     return table
 
 

@@ -9,11 +9,27 @@ runs one scenario as P does. Start-up and idle footprint are measured by the com
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from deploylab.core.errors import UsageError
 from deploylab.measure import scenarios
+from deploylab.measure.rounds import Plan
 from deploylab.measure.scenarios import Scenario
+
+# The open loop's fixed mix: pages are a third of the arrivals, so each group's p99 rests on enough samples in a
+# few seconds (the closed-loop users' own mix has 9 % pages: loadtests/README.md).
+MIX = "students=0.35,grades=0.35,web=0.30"
+
+
+@dataclass(frozen=True)
+class RoundsPlan:
+    rounds: int
+    cost_rate: float  # req/s every model holds
+    cost_s: float
+    sweep_rates: tuple[float, ...]
+    sweep_step_s: float
+    sweep_rounds: tuple[int, ...]
+    mix: str = MIX
 
 FAULT_SCENARIOS = ("crash-grades", "crash-students", "cpu-grades", "leak-grades", "slow-grades", "errors-grades")
 # Phases made of several scenarios in one load run (scenarios.chained). Steady load, the assaults on Grades and
@@ -42,6 +58,13 @@ class Profile:
     idle_s: float  # idle footprint readings, nothing but the model running
     repeats: int  # each phase this many times; the report shows the median and the spread
     run_idle_s: float = 1.0  # idle readings before each load run (the idle footprint itself is the start-up phase's)
+    rounds: RoundsPlan | None = None  # cost per request and capacity, every model up at once, in interleaved rounds
+
+    def plan(self) -> Plan | None:
+        """The rounds as measure.rounds runs them, with the SLO of scenarios.toml."""
+        if self.rounds is None:
+            return None
+        return Plan(**asdict(self.rounds), slo_p99_ms=scenarios.slo_p99_ms())
 
     def scenario(self, name: str) -> Scenario:
         """The scenario as this profile runs it."""
@@ -64,7 +87,15 @@ class Profile:
         """Rough time per model, for the ETA: load, plus seed/idle/warm-up/Locust start per run, plus start-up."""
         load = sum(self.scenario(s).duration_s for s in self.scenarios)
         per_run = overhead_s + self.warmup_s + self.run_idle_s
-        return self.repeats * (load + len(self.scenarios) * per_run + 20.0 + self.idle_s)
+        return self.repeats * (load + len(self.scenarios) * per_run + 20.0 + self.idle_s) + self.rounds_estimate_s()
+
+    def rounds_estimate_s(self, overhead_s: float = 4.0) -> float:
+        """The rounds' share per model: its idle reading, its cost runs and its sweeps, each with Locust's start."""
+        if self.rounds is None:
+            return 0.0
+        plan = self.rounds
+        sweep = len(plan.sweep_rates) * plan.sweep_step_s + overhead_s
+        return plan.rounds * (plan.cost_s + overhead_s + 1.5) + len(plan.sweep_rounds) * sweep + 10.0
 
 
 def parts(phase: str) -> tuple[str, ...]:
@@ -74,20 +105,28 @@ def parts(phase: str) -> tuple[str, ...]:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
-        "smoke", "seconds per phase, for tests: the chain of steady, assaults and redeploy, capacity and one crash",
+        "smoke", "seconds per phase, for tests: the chain of steady, assaults and redeploy, capacity and one crash; "
+        "two short rounds",
         ("grades-chain", "capacity", "crash-grades"),
         load_s=10, capacity_s=15, restart_s=10, users=8, capacity_users=40, warmup_s=2, idle_s=2, repeats=1,
+        rounds=RoundsPlan(rounds=2, cost_rate=50, cost_s=3, sweep_rates=(50, 100), sweep_step_s=2, sweep_rounds=(0,)),
     ),
     "quick": Profile(
-        "quick", "the whole matrix once, short phases; steady, the assaults and the redeploy in one run, back to back",
-        ("grades-chain", "capacity", "crash-students", "crash-grades"),
+        "quick", "start-up, footprint and one crash per model, then cost per request and the latency–load curve of "
+        "every model in three interleaved rounds",
+        ("crash-grades",),
         load_s=9, capacity_s=20, restart_s=12, users=10, capacity_users=50, warmup_s=0.5, idle_s=3,
         repeats=1, run_idle_s=0.5,
+        rounds=RoundsPlan(rounds=3, cost_rate=100, cost_s=6, sweep_rates=(100, 200, 300, 450, 600), sweep_step_s=4,
+                          sweep_rounds=(0,)),
     ),
     "full": Profile(
-        "full", "the whole matrix with phases two to three times as long, each phase three times (median and spread)",
+        "full", "the whole matrix with phases two to three times as long, each phase three times (median and spread); "
+        "five rounds, each with its sweep",
         ORDER, load_s=18, capacity_s=40, restart_s=24, users=None, capacity_users=None, warmup_s=3, idle_s=10,
         repeats=3, run_idle_s=1,
+        rounds=RoundsPlan(rounds=5, cost_rate=100, cost_s=10, sweep_rates=(100, 200, 300, 400, 500, 650, 800),
+                          sweep_step_s=5, sweep_rounds=(0, 1, 2, 3, 4)),
     ),
 }
 

@@ -122,6 +122,15 @@ def load_all(path: Path = SCENARIOS_PATH) -> tuple[dict[str, Any], dict[str, dic
     return raw, raw.get("scenarios", {})
 
 
+def slo_p99_ms(path: Path = SCENARIOS_PATH) -> dict[str, float]:
+    """The open-loop SLO: each endpoint group's p99 limit, in ms."""
+    raw, _ = load_all(path)
+    try:
+        return {group: float(ms) for group, ms in raw["slo"]["p99_ms"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise LabError(f"{path.name}: [slo.p99_ms] is missing or malformed: {exc}") from None
+
+
 def names(path: Path = SCENARIOS_PATH) -> list[str]:
     return list(load_all(path)[1])
 

@@ -12,11 +12,16 @@ from deploylab.measure import profiles, scenarios
 from deploylab.platform import footprint
 
 
-def test_quick_and_full_run_every_fault_and_the_redeploy() -> None:
-    for name in ("quick", "full"):
-        chosen = profiles.get(name).measured()
-        assert set(profiles.FAULT_SCENARIOS) <= set(chosen) and {"steady", "capacity", "redeploy-grades"} <= set(chosen)
+def test_full_runs_every_fault_and_the_redeploy_quick_measures_fewer_things_well() -> None:
+    chosen = profiles.get("full").measured()
+    assert set(profiles.FAULT_SCENARIOS) <= set(chosen) and {"steady", "capacity", "redeploy-grades"} <= set(chosen)
     assert profiles.get("full").repeats == 3 and profiles.get("quick").repeats == 1
+    quick = profiles.get("quick")
+    assert quick.measured() == ["crash-grades"]
+    plan = quick.plan()
+    assert plan is not None and plan.rounds >= 3  # enough rounds to rank on (intervals.MIN_ROUNDS)
+    assert plan.cost_rate <= min(plan.sweep_rates)  # the common rate is the sweep's lowest: every model holds it
+    assert set(plan.slo_p99_ms) == {"students", "grades", "web"}
 
 
 def test_a_profile_rescales_the_fault_timeline() -> None:
@@ -36,8 +41,8 @@ def test_kills_get_the_longer_restart_window() -> None:
 CHAIN = "grades-chain"
 
 
-def test_quick_chains_steady_the_assaults_and_the_redeploy_back_to_back() -> None:
-    quick = profiles.get("quick")
+def test_smoke_chains_steady_the_assaults_and_the_redeploy_back_to_back() -> None:
+    quick = profiles.get("smoke")
     chain = quick.scenario(CHAIN)
     steady, *parts = [quick.scenario(name) for name in profiles.CHAINS[CHAIN]]
     assert steady.name == "steady" and not steady.faults and chain.steady_s == steady.duration_s

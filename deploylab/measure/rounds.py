@@ -1,0 +1,277 @@
+"""Performance in interleaved rounds: cost per request and the latency–load curve of every model, measured side
+by side so that the host's drift over minutes hits every model alike (../shared/MEASUREMENT.md, "Noise").
+
+Every model is up at once, each on its own port. A round measures each model in turn (the order rotates from
+round to round): its idle CPU, then an open-loop run at one common offered rate (the cost: CPU seconds of the
+whole host, less the load generator and the lab, per 1,000 successful requests, with the CPU each unit used),
+and in the rounds the plan names, an open-loop sweep of offered rates (the curve and its knee). Every
+request's latency counts from its scheduled send time (loadtests/open_loop.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deploylab.core.driver import Driver, LabContext
+from deploylab.core.errors import LabError
+from deploylab.measure import hostcpu, knee
+from deploylab.measure.analysis import Request, percentile
+from deploylab.measure.runner import generator_cpus
+
+IDLE_S = 1.5  # the idle reading before each cost run: what the host spends with no request in flight
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the rounds measure; a profile's (deploylab.measure.profiles)."""
+
+    rounds: int
+    cost_rate: float  # req/s, offered to every model: one that every model holds
+    cost_s: float
+    sweep_rates: tuple[float, ...]  # req/s, each held sweep_step_s, in one open-loop run
+    sweep_step_s: float
+    sweep_rounds: tuple[int, ...]  # the rounds (0-based) that also sweep
+    mix: str  # each endpoint group's share of the arrivals, fixed
+    slo_p99_ms: Mapping[str, float]  # per group, for the knee
+
+
+@dataclass(frozen=True)
+class CostRun:
+    model: str
+    round: int
+    rate: float
+    seconds: float  # the window: Locust's start, its schedule and its last answers
+    ok: int  # answered requests (ok or degraded)
+    failed: int
+    model_cpu_s: float  # host less generator and lab, less the idle rate over the window
+    idle_cores: float  # what the host spent per second before, with nothing offered (every model up, idle)
+    generator_cpu_s: float
+    units_cpu_s: dict[str, float]  # each unit's own CPU over the window, its idle rate taken off
+    lag_p99_ms: float | None  # how late the generator sent (its own health)
+    groups: dict[str, dict[str, float | int | None]] = field(default_factory=dict)  # group -> p50, p99 (ms), n
+
+    @property
+    def per_1000(self) -> float | None:
+        return round(1000 * self.model_cpu_s / self.ok, 4) if self.ok else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "cpu_s_per_1000": self.per_1000}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> CostRun:
+        return cls(**{k: v for k, v in raw.items() if k != "cpu_s_per_1000"})
+
+
+@dataclass(frozen=True)
+class SweepStep:
+    offered: float
+    achieved: float
+    error_rate: float
+    groups: dict[str, dict[str, float | int | None]]  # group -> p50, p99 (ms), n
+    meets_slo: bool
+    why_not: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "why_not": list(self.why_not)}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> SweepStep:
+        return cls(**{**raw, "why_not": tuple(raw.get("why_not", ()))})
+
+
+@dataclass(frozen=True)
+class Sweep:
+    model: str
+    round: int
+    steps: tuple[SweepStep, ...]
+    knee: float | None  # the highest offered rate that met the SLO below the first that did not
+    first_fail: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model, "round": self.round, "steps": [s.to_json() for s in self.steps],
+                "knee": self.knee, "first_fail": self.first_fail}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Sweep:
+        return cls(raw["model"], raw["round"], tuple(SweepStep.from_json(s) for s in raw["steps"]),
+                   raw.get("knee"), raw.get("first_fail"))
+
+
+@dataclass
+class Performance:
+    """Everything the rounds measured, as performance.json holds it."""
+
+    plan: dict[str, Any]
+    order: list[list[str]] = field(default_factory=list)  # each round's order
+    costs: list[CostRun] = field(default_factory=list)
+    sweeps: list[Sweep] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # model -> why it has no figures
+    pinning: dict[str, str | None] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"plan": self.plan, "order": self.order, "costs": [c.to_json() for c in self.costs],
+                "sweeps": [s.to_json() for s in self.sweeps], "errors": self.errors, "pinning": self.pinning}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Performance:
+        return cls(dict(raw["plan"]), [list(o) for o in raw.get("order", [])],
+                   [CostRun.from_json(c) for c in raw.get("costs", [])],
+                   [Sweep.from_json(s) for s in raw.get("sweeps", [])], dict(raw.get("errors", {})),
+                   dict(raw.get("pinning", {})))
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2))
+
+
+# --- one open-loop run -------------------------------------------------------------------------------------------
+
+def locust_open_loop(ctx: LabContext, base_url: str, out_dir: Path, steps: Sequence[tuple[float, float]],
+                     mix: str, seed: int) -> list[str]:
+    """Locust on the generator's cores, one open-loop run of rate:seconds steps; it ends after the last answers."""
+    command = [
+        sys.executable, "-m", "locust", "-f", str(ctx.root / "loadtests" / "locustfile.py"), "--headless",
+        "--host", base_url, "--rate-steps", ",".join(f"{rate:g}:{seconds:g}" for rate, seconds in steps),
+        "--mix", mix, "--seed", str(seed), "--request-log", str(out_dir / "requests.csv"),
+        "--only-summary", "--loglevel", "WARNING", "--logfile", str(out_dir / "locust.log"),
+    ]
+    cpus = generator_cpus(ctx.sut_cpus)
+    return ["taskset", "-c", cpus, *command] if cpus and shutil.which("taskset") else command
+
+
+@dataclass(frozen=True)
+class Row:
+    request: Request
+    step: int
+    lag_ms: float | None
+
+
+def read_rows(out_dir: Path) -> list[Row]:
+    rows = []
+    for path in sorted(out_dir.glob("requests.*.csv")):
+        with path.open(newline="") as handle:
+            for raw in csv.DictReader(handle):
+                if not raw.get("step"):
+                    continue  # not an open-loop request
+                request = Request(float(raw["t"]), raw["group"], float(raw["ms"]), raw["outcome"], raw["name"],
+                                  raw["method"], int(raw["status"] or 0))
+                rows.append(Row(request, int(raw["step"]), float(raw["lag_ms"]) if raw.get("lag_ms") else None))
+    return rows
+
+
+def _run_locust(command: list[str], out_dir: Path, timeout_s: float) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "locust.stderr").open("w") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        try:
+            code = process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise LabError(f"the load generator did not finish within {timeout_s:.0f} s; see {out_dir}") from None
+    if code not in (0, 1):  # 1: some requests failed, which an overloaded step expects
+        raise LabError(f"locust exited with {code}; see {out_dir / 'locust.log'}")
+
+
+def _unit_cpu(driver: Driver) -> dict[str, float]:
+    return {unit: sample.cpu_seconds for unit, sample in driver.sample().items() if sample.up}
+
+
+def _delta(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:
+    return {unit: after[unit] - before[unit] for unit in after if unit in before}
+
+
+def measure_cost(driver: Driver, base_url: str, plan: Plan, key: str, round_: int, out_dir: Path) -> CostRun:
+    """Idle first (the host's and each unit's rate with nothing offered), then the common rate; the window's CPU
+    less the idle rate over the window is what the requests cost."""
+    units0, idle0 = _unit_cpu(driver), hostcpu.Reading.now()
+    time.sleep(IDLE_S)
+    idle1, units1 = hostcpu.Reading.now(), _unit_cpu(driver)
+    idle = hostcpu.spent(idle0, idle1)
+    idle_rate = idle.model / idle.seconds
+    units_idle = {u: d / max(idle.seconds, 1e-9) for u, d in _delta(units0, units1).items()}
+    command = locust_open_loop(driver.ctx, base_url, out_dir, [(plan.cost_rate, plan.cost_s)], plan.mix, seed=round_)
+    units2, start = _unit_cpu(driver), hostcpu.Reading.now()
+    _run_locust(command, out_dir, timeout_s=plan.cost_s + 60)
+    end, units3 = hostcpu.Reading.now(), _unit_cpu(driver)
+    window = hostcpu.spent(start, end)
+    rows = read_rows(out_dir)
+    ok = sum(r.request.outcome != "failed" for r in rows)
+    lags = [r.lag_ms for r in rows if r.lag_ms is not None]
+    units = {u: round(d - units_idle.get(u, 0.0) * window.seconds, 4) for u, d in _delta(units2, units3).items()}
+    return CostRun(
+        model=key, round=round_, rate=plan.cost_rate, seconds=round(window.seconds, 3), ok=ok, failed=len(rows) - ok,
+        model_cpu_s=round(max(window.model - idle_rate * window.seconds, 0.0), 4), idle_cores=round(idle_rate, 4),
+        generator_cpu_s=round(window.generator, 3), units_cpu_s=units,
+        lag_p99_ms=percentile(lags, 0.99) if lags else None, groups=group_latency([r.request for r in rows]),
+    )
+
+
+def group_latency(requests: Sequence[Request]) -> dict[str, dict[str, float | int | None]]:
+    """Per endpoint group: p50 and p99 of the answered requests (ms, from their scheduled time), and how many."""
+    found: dict[str, dict[str, float | int | None]] = {}
+    for group in sorted({r.group for r in requests}):
+        answered = [r.ms for r in requests if r.group == group and r.outcome != "failed"]
+        found[group] = {"p50": percentile(answered, 0.5), "p99": percentile(answered, 0.99), "n": len(answered)}
+    return found
+
+
+def measure_sweep(driver: Driver, base_url: str, plan: Plan, key: str, round_: int, out_dir: Path) -> Sweep:
+    steps = [(rate, plan.sweep_step_s) for rate in plan.sweep_rates]
+    command = locust_open_loop(driver.ctx, base_url, out_dir, steps, plan.mix, seed=1000 + round_)
+    _run_locust(command, out_dir, timeout_s=len(steps) * plan.sweep_step_s + 90)
+    rows = read_rows(out_dir)
+    slo = knee.Slo(dict(plan.slo_p99_ms))
+    points, measured = [], []
+    for index, rate in enumerate(plan.sweep_rates):
+        requests = [r.request for r in rows if r.step == index]
+        point = knee.point_from(requests, rate, plan.sweep_step_s)
+        verdict = knee.judge(point, slo)
+        points.append(point)
+        measured.append(SweepStep(rate, round(point.achieved, 2), round(point.error_rate, 5), group_latency(requests),
+                                  verdict.ok, verdict.reasons))
+    found = knee.knee(points, slo)
+    above = [p.offered for p in points if found is None or p.offered > found.offered]
+    return Sweep(key, round_, tuple(measured), found.offered if found else None, min(above, default=None))
+
+
+# --- the rounds ---------------------------------------------------------------------------------------------------
+
+def run_rounds(entries: Sequence[tuple[str, Driver, str]], plan: Plan, out_dir: Path, log: Log,
+               on_phase: Callable[[str, str], None] | None = None) -> Performance:
+    """entries: (model key, its driver, its base URL), every one up. Round r measures them in an order rotated by r,
+    so no model is always first after a pause or last before one."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = Performance(plan={**asdict(plan), "slo_p99_ms": dict(plan.slo_p99_ms), "idle_s": IDLE_S})
+    for round_ in range(plan.rounds):
+        shift = round_ % max(len(entries), 1)
+        order = [*entries[shift:], *entries[:shift]]
+        result.order.append([key for key, _, _ in order])
+        for key, driver, base_url in order:
+            if key in result.errors:
+                continue
+            if on_phase:
+                on_phase(key, f"round {round_ + 1}/{plan.rounds}")
+            try:
+                cost = measure_cost(driver, base_url, plan, key, round_, out_dir / f"{key}-r{round_ + 1}-cost")
+                result.costs.append(cost)
+                line = f"cost {cost.per_1000} CPU-s per 1000 requests at {plan.cost_rate:g} req/s"
+                if round_ in plan.sweep_rounds:
+                    sweep = measure_sweep(driver, base_url, plan, key, round_, out_dir / f"{key}-r{round_ + 1}-sweep")
+                    result.sweeps.append(sweep)
+                    line += f"; knee {sweep.knee} req/s"
+                log(f"[compare] model {key}, round {round_ + 1}: {line}")
+            except (LabError, OSError, ValueError) as exc:
+                result.errors[key] = f"round {round_ + 1}: {exc}"
+                log(f"[compare] model {key}: rounds stopped — {exc}")
+            result.write(out_dir / "performance.json")
+    return result
