@@ -56,8 +56,10 @@ class Driver(BaseDriver):
         use_swarm = self.swarm_mode() if swarm is None else swarm
         return Swarm(self.engine, self.project) if use_swarm else Compose(self.engine, self.project)
 
-    def variables(self, image_tags: dict[str, str]) -> dict[str, str]:
-        envs = wiring.environments(self.ctx, state.deployment_secrets(self.model_dir))
+    def variables(self, image_tags: dict[str, str], *, fresh_secrets: bool = False) -> dict[str, str]:
+        """Renders the env files and compose variables. fresh_secrets: a new deployment's (at `up`, as in every
+        model); otherwise the running deployment's, kept (`down`, a redeploy of one service)."""
+        envs = wiring.environments(self.ctx, state.deployment_secrets(self.model_dir, fresh=fresh_secrets))
         env_dir = wiring.write_env_files(self.model_dir, envs)
         variables = wiring.compose_variables(self.ctx, image_tags, env_dir)
         wiring.write_compose_env(self.model_dir, variables)
@@ -91,7 +93,7 @@ class Driver(BaseDriver):
         swarm = bool(self.ctx.options.get("swarm"))
         require_free([self.ctx.entry_port])
         tags = images.build_all(self.engine, self.ctx, progress)
-        variables = self.variables(tags)
+        variables = self.variables(tags, fresh_secrets=True)
         initialised = self.join_swarm() if swarm else False
         record = {"swarm": swarm, "swarm_initialised": initialised, "images": tags,
                   "project": self.project, "base_url": self.ctx.base_url}

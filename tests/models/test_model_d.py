@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from deploylab_models.d_containers import cli
@@ -163,3 +164,51 @@ def test_swarm_rolls_grades_without_failing_students(swarm_d: tuple[Driver, Depl
     }
     assert versions == {"2"}
     assert http_status(base + "/grades") == 200
+
+
+class RecordingTopology:
+    """Stands in for compose or the stack: records what it is asked to run, runs nothing."""
+
+    def __init__(self) -> None:
+        self.replaced: list[str] = []
+
+    def start(self, variables: dict[str, str], timeout: float) -> None:
+        pass
+
+    def replace(self, service: str, variables: dict[str, str], timeout: float) -> None:
+        self.replaced.append(service)
+
+    def containers(self) -> dict[str, str]:
+        return {}
+
+
+@pytest.mark.parametrize("swarm", [False, True], ids=["compose", "swarm"])
+def test_each_up_has_fresh_secrets_and_a_redeploy_keeps_them(
+    lab_ctx: LabContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swarm: bool
+) -> None:
+    """Only the secrets' life cycle, so the engine's work (build, compose, swarm) is stubbed out."""
+    from deploylab_models.d_containers import driver as d_driver
+    from deploylab_models.d_containers import images
+
+    ctx = dataclasses.replace(lab_ctx, state_dir=tmp_path, options={**lab_ctx.options, "swarm": swarm})
+    driver = d_driver.Driver(ctx)
+    topology = RecordingTopology()
+    monkeypatch.setattr(cli, "ensure_engine", lambda engine, root: None)
+    monkeypatch.setattr(d_driver, "require_free", lambda ports: None)
+    monkeypatch.setattr(images, "build_all", lambda engine, ctx, log: {p.name: f"fake/{p.name}:1" for p in images.parts(ctx)})
+    monkeypatch.setattr(images, "base_image", lambda engine, ctx, log: "fake/base")
+    monkeypatch.setattr(images, "build_part", lambda engine, ctx, part, base, version, log: f"fake/{part.name}:{version}")
+    for name, stub in {"down": lambda: None, "join_swarm": lambda: False, "wait_ready": lambda started: None,
+                       "topology": lambda swarm=None: topology}.items():
+        monkeypatch.setattr(driver, name, stub)
+
+    def given_to_grades() -> str:  # what the Grades container(s) would get
+        lines = (driver.model_dir / "env" / "grades.env").read_text().splitlines()
+        return dict(line.split("=", 1) for line in lines)["CHAOS_TOKEN"]
+
+    first = driver.up().chaos_token
+    assert first and given_to_grades() == first
+    driver.fault("grades", "redeploy", version="2")
+    assert topology.replaced == ["grades"] and given_to_grades() == first, "a redeploy keeps the deployment's secrets"
+    second = driver.up().chaos_token
+    assert second != first and given_to_grades() == second, "each deployment gets its own secrets"
