@@ -26,6 +26,7 @@ from loadtests.groups import GROUPS
 
 MIB = 1024 * 1024
 BEYOND, WITHIN, UNKNOWN = "larger than the spread", "within the spread", "no spread known"
+NOT_NOW, NOT_BEFORE = "no figure now", "no figure in the baseline"  # e.g. not back: no time to recover
 GROUP_TITLES = {"students": "Students API", "grades": "Grades API", "web": "web page"}
 
 Values = Callable[[ModelColumn], Sequence[float | None]]
@@ -72,8 +73,10 @@ class Change:
 
     @property
     def verdict(self) -> str:
-        if not self.now or not self.base:
-            return ""
+        if not self.now:
+            return NOT_NOW
+        if not self.base:
+            return NOT_BEFORE
         if len(self.now) < 2 and len(self.base) < 2:
             return UNKNOWN
         apart = min(self.now) > max(self.base) or max(self.now) < min(self.base)
@@ -173,7 +176,7 @@ def cell(change: Change) -> str:
     """'54.70 → 82.00: +27.30 (+50 %), larger than the spread' for one model's figure."""
     d = change.digits
     if change.change is None:
-        return f"{_number(change.base_median, d)} → {_number(change.now_median, d)}"
+        return f"{_number(change.base_median, d)} → {_number(change.now_median, d)}: {change.verdict}"
     percent = "" if change.percent is None else f" ({change.percent:+.0f} %)"
     return (f"{_number(change.base_median, d)} → {_number(change.now_median, d)}: {change.change:+.{d}f}{percent}, "
             f"{change.verdict}")

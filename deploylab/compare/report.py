@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from deploylab.compare import baseline, findings, html, markdown, questions, tables
+from deploylab.compare import baseline, findings, html, markdown, performance, questions, tables
 from deploylab.compare.charts import Pictures, pictures
 from deploylab.compare.records import Comparison, Isolation, ModelColumn
 from deploylab.compare.tables import Parts, Section
 from deploylab.core.driver import LabContext
 from deploylab.core.registry import make_driver
 from deploylab.measure.profiles import FAULT_SCENARIOS
+from deploylab.measure.rounds import Performance
 from deploylab.platform.deps import describe_conflicts, union
 
 FAULT_TITLES = {
@@ -62,9 +63,9 @@ def isolation_lines(doc: Comparison) -> list[str]:
 
 def new_doc(models: Models, *, command: str | None = None, profile: str | None = None, repeats: int | None = None,
             compare_id: str | None = None, elapsed_s: float | None = None, expected_faults: list[str] | None = None,
-            isolation: Isolation | None = None) -> Comparison:
+            isolation: Isolation | None = None, performance: Performance | None = None) -> Comparison:
     return Comparison(time.time(), models, command=command, profile=profile, repeats=repeats, compare_id=compare_id,
-                      elapsed_s=elapsed_s, expected_faults=expected_faults, isolation=isolation)
+                      elapsed_s=elapsed_s, expected_faults=expected_faults, isolation=isolation, performance=performance)
 
 
 def as_comparison(doc: Comparison | dict[str, Any]) -> Comparison:
@@ -82,9 +83,13 @@ def sections(doc: Comparison | dict[str, Any], drawn: dict[str, Pictures] | None
         Section(tables.startup(models), findings.startup(models)),
         Section(tables.memory(models), findings.memory(models)),
         Section(tables.disk(models), findings.disk(models)),
-        Section(tables.capacity(models), findings.capacity(models)),
-        Section(tables.latency(models), findings.latency(models)),
+        *performance.sections(doc.performance),
     ]
+    # the closed-loop tables, where a profile ran those phases (full): steady latency and the step load
+    if any(m.capacity.best_throughput for m in models.values()):
+        result.append(Section(tables.capacity(models), findings.capacity(models)))
+    if any(m.latency.throughput for m in models.values()):
+        result.append(Section(tables.latency(models), findings.latency(models)))
     expected = doc.expected_faults or [s for s in FAULT_SCENARIOS if any(s in m.faults for m in models.values())]
     for scenario in (s for s in FAULT_SCENARIOS if s in expected):
         result.append(Section(tables.fault(models, scenario, FAULT_TITLES[scenario]), findings.fault(models, scenario)))

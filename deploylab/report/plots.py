@@ -46,6 +46,7 @@ P = ParamSpec("P")
 PLAIN = FuncFormatter(lambda value, _pos: f"{value:,.10g}")  # 0.1, 1, 10, 1,000 rather than powers of ten
 LOG_RATIO = 20.0  # a panel whose largest value is this many times its smallest goes to a log scale
 FAULT_SHADE = "#bbbbbb"
+WIDTHS = (5.0, 3.2, 1.5)  # lines that may lie on each other: the first group drawn widest
 RC: dict[str, Any] = {
     "font.family": "DejaVu Sans", "font.size": 9.0, "axes.titlesize": 10.0, "axes.labelsize": 9.0,
     "svg.fonttype": "none", "axes.spines.top": False, "axes.spines.right": False,
@@ -67,6 +68,9 @@ class Chart:
         text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
         text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
         text = text.replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "").replace("xlink:href=", "href=")
+        # every id prefixed with the chart's name, so two charts in one page never share one ("patch_1", clip paths)
+        text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{self.name}-{m.group(1)}"', text)
+        text = re.sub(r'(url\(#|href="#)([^)"]+)', lambda m: f"{m.group(1)}{self.name}-{m.group(2)}", text)
         return re.sub(r"<svg ", f'<svg role="img" aria-label="{_attr(self.title)}" ', text, count=1)
 
     def write(self, folder: Path) -> list[Path]:
@@ -249,13 +253,15 @@ def fault_timelines(name: str, title: str, timelines: Sequence[Timeline]) -> Cha
     for ax, timeline in zip(axes, rows, strict=False):
         ax.axvspan(*timeline.window, color=FAULT_SHADE, alpha=0.4, lw=0)
         ax.axvline(0, color="#555555", lw=0.8)
-        for group, values in timeline.failed.items():
-            ax.step(timeline.seconds, [math.nan if v is None else v for v in values], where="post", lw=1.6,
+        xs = [*timeline.seconds, timeline.seconds[-1] + 1] if timeline.seconds else []  # to the last bin's end
+        # thickest first: where groups fail together their lines lie on each other and each stays visible
+        for i, (group, values) in enumerate(timeline.failed.items()):
+            ax.step(xs, _ends(values), where="post", lw=WIDTHS[i % len(WIDTHS)],
                     color=GROUP_COLORS.get(group, OKABE_ITO["black"]), label=f"{group} failed")
-        for group, values in timeline.degraded.items():
+        for i, (group, values) in enumerate(timeline.degraded.items()):
             if any(v for v in values):
-                ax.step(timeline.seconds, [math.nan if v is None else v for v in values], where="post", lw=1.4,
-                        ls="--", color=GROUP_COLORS.get(group, OKABE_ITO["black"]), label=f"{group} degraded")
+                ax.step(xs, _ends(values), where="post", lw=WIDTHS[i % len(WIDTHS)] * 0.8, ls=(0, (2, 1.5)),
+                        color=GROUP_COLORS.get(group, OKABE_ITO["black"]), label=f"{group} degraded")
         ax.set_ylim(-4, 104)
         ax.set_yticks([0, 50, 100])
         ax.set_ylabel("% of requests", fontsize=8)
@@ -265,6 +271,12 @@ def fault_timelines(name: str, title: str, timelines: Sequence[Timeline]) -> Cha
     axes[-1].set_xlim(low, high)
     axes[-1].set_xlabel("seconds from the fault (0; grey: the fault window) — 1-s bins")
     return _render(name, title, figure)
+
+
+def _ends(values: Sequence[float | None]) -> list[float]:
+    """A step line's values, the last repeated so it runs to the end of its bin; None (no request) breaks it."""
+    found = [math.nan if v is None else v for v in values]
+    return [*found, found[-1]] if found else []
 
 
 LoadPoint = tuple[float, float | None, float | None]  # offered req/s, p50 ms, p99 ms

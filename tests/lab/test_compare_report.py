@@ -67,3 +67,19 @@ def test_questions_use_the_crash_numbers(tmp_path: Path) -> None:
     share = answers["Should two services share one database?"]
     assert "in A, killing Grades failed students, grades, web; in B, where nothing is shared, it failed grades" in share
     assert answers["What does Compose do for deployment?"].startswith("Not answered by these runs")
+
+
+def test_each_fault_gets_a_timeline_per_model_from_the_request_logs(tmp_path: Path) -> None:
+    models = _models(tmp_path)
+    doc = report.new_doc(models, profile="smoke", expected_faults=["crash-grades"])
+    report.write(doc, tmp_path / "latest", runs=[tmp_path / "runs"])
+    charts = tmp_path / "latest" / "charts"
+    assert (charts / "crash-grades-timeline.svg").exists() and (charts / "crash-grades-timeline.png").exists()
+    svg = (charts / "crash-grades-timeline.svg").read_text()
+    assert ">A<" in svg and ">B<" in svg and "grades failed" in svg
+    md = (tmp_path / "latest" / "COMPARISON.md").read_text()
+    assert "charts/crash-grades-timeline.svg" in md and "No timeline" not in md
+    # without the run folders: the picture is skipped, with a note
+    report.write(doc, tmp_path / "elsewhere" / "latest")
+    assert "No timeline for crash-grades" in (tmp_path / "elsewhere" / "latest" / "COMPARISON.md").read_text()
+    assert not (tmp_path / "elsewhere" / "latest" / "charts" / "crash-grades-timeline.svg").exists()
