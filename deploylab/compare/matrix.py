@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -47,22 +47,60 @@ def driver_for(ctx: LabContext, key: str) -> Driver:
 
 
 class Clock:
-    """Progress lines: which model and phase, elapsed, and an ETA from the profile's estimate."""
+    """Progress lines: which model and phase, elapsed, and an estimate of what is left that only moves believably.
 
-    def __init__(self, total_phases: int, estimate_s: float, log: Log) -> None:
-        self.total, self.estimate_s, self.log = total_phases, estimate_s, log
-        self.done, self.started = 0, time.monotonic()
+    Each phase has a planned length (the profile's: Clock.plan). What is left is the planned length of the
+    phases to come scaled by the pace so far, elapsed / planned length of the phases done, drawn towards 1 while
+    little is done (PRIOR_S of planned time weighs as much as what was measured), so one slow or fast phase
+    early cannot halve or double it. Between two lines the estimate falls by the time that passed, and may rise
+    by at most RISE of the last one shown: a comparison really behind shows it over a few phases, not in one jump."""
+
+    PRIOR_S = 120.0
+    RISE = 0.15
+
+    def __init__(self, total_phases: int, estimate_s: float, log: Log, planned: Sequence[float] | None = None,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        self.planned = list(planned) if planned is not None else [estimate_s / max(total_phases, 1)] * total_phases
+        self.log, self.now = log, now
+        self.done, self.started = 0, now()
+        self.shown: tuple[float, float] | None = None  # (when, the estimate shown then)
+
+    @property
+    def total(self) -> int:
+        return len(self.planned)
+
+    @staticmethod
+    def plan(profile: Profile, models: int, overhead_s: float = 3.0) -> list[float]:
+        """Each phase's planned seconds, in the matrix's order: per model its start-up, then every scenario."""
+        per_run = overhead_s + profile.warmup_s + profile.run_idle_s
+        startup = profile.repeats * 20.0 + profile.idle_s  # a build check, cold and warm start per repeat; idle once
+        runs = [profile.scenario(name).duration_s + per_run for name in profile.scenarios] * profile.repeats
+        return ([startup] + runs) * models
+
+    def remaining(self) -> float:
+        """Seconds left, as the next line will say."""
+        now = self.now()
+        elapsed = now - self.started
+        done, left = sum(self.planned[:self.done]), sum(self.planned[self.done:])
+        pace = (elapsed + self.PRIOR_S) / (done + self.PRIOR_S)
+        estimate = left * pace
+        if self.shown is not None:
+            when, shown = self.shown
+            carried = max(0.0, shown - (now - when))
+            estimate = min(estimate, carried + self.RISE * shown)
+        self.shown = (now, estimate)
+        return max(0.0, estimate)
 
     def phase(self, model: str, what: str) -> None:
-        elapsed = time.monotonic() - self.started
-        rate = elapsed / self.done if self.done else self.estimate_s / max(self.total, 1)
-        eta = max(0.0, rate * (self.total - self.done))
+        elapsed = self.now() - self.started
+        eta = self.remaining()
         self.log(f"[compare {self.done + 1}/{self.total}] model {model}: {what} — elapsed {elapsed / 60:.1f} min, "
                  f"about {eta / 60:.1f} min left")
         self.done += 1
 
     def skip(self, phases: int) -> None:
-        self.total -= phases
+        """A model that will not run: its phases (the next ones) leave the plan."""
+        del self.planned[self.done:self.done + phases]
 
 
 def _label(out_dir: Path, compare_id: str, key: str, phase: str, repeat: int, profile: str) -> None:

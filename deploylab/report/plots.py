@@ -6,7 +6,8 @@ Output is deterministic: one fixed font, ids salted with the chart's name (two c
 share an id), no date or software version in the files.
 
 Colours: the Okabe–Ito palette, which readers with any common colour-vision deficiency can tell apart.
-A model keeps its colour and its place in every chart: A, B, C, D, D on Swarm, then any other column.
+A model keeps its colour and its place in every chart: A (and A as a monolith), B, C, D, D on Swarm, then any
+other column.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ OKABE_ITO = {
     "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
     "purple": "#CC79A7", "sky": "#56B4E9", "yellow": "#F0E442", "black": "#000000",
 }
-MODEL_ORDER = ("a", "b", "c", "d", "d-swarm")
-MODEL_COLORS = {"a": OKABE_ITO["blue"], "b": OKABE_ITO["orange"], "c": OKABE_ITO["green"], "d": OKABE_ITO["vermillion"],
-                "d-swarm": OKABE_ITO["purple"]}
-OTHER_COLORS = (OKABE_ITO["sky"], OKABE_ITO["black"], OKABE_ITO["yellow"])
+MODEL_ORDER = ("a", "a-monolith", "b", "c", "d", "d-swarm")  # a-monolith (A with in-process calls) beside A
+MODEL_COLORS = {"a": OKABE_ITO["blue"], "a-monolith": OKABE_ITO["sky"], "b": OKABE_ITO["orange"],
+                "c": OKABE_ITO["green"], "d": OKABE_ITO["vermillion"], "d-swarm": OKABE_ITO["purple"]}
+OTHER_COLORS = (OKABE_ITO["black"], OKABE_ITO["yellow"], "#999999")
 # series that are not models (endpoint groups, units, cost parts): the palette in a fixed order
 SERIES_COLORS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["green"], OKABE_ITO["orange"],
                  OKABE_ITO["purple"], OKABE_ITO["sky"], OKABE_ITO["black"], OKABE_ITO["yellow"])
@@ -97,7 +98,8 @@ def ordered(keys: Sequence[str]) -> list[str]:
 
 def model_label(key: str) -> str:
     base, _, rest = key.partition(" ")
-    label = {"d-swarm": "D on Swarm"}.get(base.lower(), base.upper() if base.lower() in MODEL_ORDER else base)
+    names = {"d-swarm": "D on Swarm", "a-monolith": "A monolith"}
+    label = names.get(base.lower(), base.upper() if base.lower() in MODEL_ORDER else base)
     return f"{label} {rest}".strip()
 
 

@@ -126,3 +126,34 @@ def test_ctrl_c_in_a_run_stops_the_comparison_and_takes_the_model_down(
     with pytest.raises(KeyboardInterrupt):
         matrix.run_model(ctx, "a", profiles.get("smoke"), tmp_path / "runs", "x", clock, lambda _line: None)
     assert not driver.running
+
+
+def test_the_estimate_of_what_is_left_moves_believably() -> None:
+    """Phases of very different planned lengths, the first slower than planned: the estimate never jumps as the
+    old one did (10.2 -> 5.5 -> 10.6 -> 9.6 min), it falls as time passes and rises only a little per line."""
+    now = [0.0]
+    lines: list[str] = []
+    planned = [60.0, 10.0, 10.0, 200.0, 60.0, 10.0, 10.0, 200.0]
+    clock = matrix.Clock(len(planned), sum(planned), lines.append, planned, now=lambda: now[0])
+    actual = [120.0, 8.0, 9.0, 230.0, 60.0, 11.0, 9.0, 190.0]
+    shown = []
+    for length in actual:
+        shown.append(clock.remaining())
+        clock.done += 1
+        now[0] += length
+    assert shown[0] == sum(planned)  # nothing done yet: the plan itself
+    for before, after, spent in zip(shown, shown[1:], actual, strict=False):
+        assert after <= before - spent + clock.RISE * before + 1e-9
+    assert all(abs(after - before) / before < 0.5 for before, after in zip(shown[:4], shown[1:4], strict=False))
+    clock = matrix.Clock(len(planned), sum(planned), lines.append, planned, now=lambda: now[0])
+    clock.skip(4)  # the first model could not run: its phases leave the plan
+    assert clock.total == 4 and clock.remaining() == sum(planned[4:])
+    clock.phase("b", "start-up")
+    assert lines[-1].startswith("[compare 1/4] model b: start-up — elapsed 0.0 min, about 4.7 min left")
+
+
+def test_the_plan_has_a_phase_per_model_start_up_and_scenario() -> None:
+    profile = profiles.get("full")
+    planned = matrix.Clock.plan(profile, 2)
+    assert len(planned) == 2 * (1 + profile.repeats * len(profile.scenarios))
+    assert planned[0] == profile.repeats * 20.0 + profile.idle_s

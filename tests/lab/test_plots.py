@@ -17,6 +17,7 @@ def _texts(chart: plots.Chart) -> list[str]:
 
 def test_models_keep_one_order_and_one_colour() -> None:
     assert plots.ordered(MODELS) == ["a", "b", "c", "d", "d-swarm", "x"]
+    assert plots.ordered(["b", "a-monolith", "a"]) == ["a", "a-monolith", "b"]
     assert plots.ordered(["b (ref)", "a", "b (c1)"]) == ["a", "b (c1)", "b (ref)"]
     assert [plots.model_label(k) for k in ("a", "d-swarm", "b (ref)", "x")] == ["A", "D on Swarm", "B (ref)", "x"]
     assert plots.model_color("c") == plots.model_color("c (ref)") == plots.OKABE_ITO["green"]
