@@ -3,6 +3,7 @@ model this machine can run through one matrix and write the side-by-side report.
 
 `deploylab compare RUN_DIR…` builds the report from runs made earlier or elsewhere (their summary.json);
 a directory holding compare.json (an earlier comparison's output) is rebuilt from it as it is.
+`--baseline DIR` adds every figure's change against an earlier comparison (DIR/compare.json).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from deploylab.compare import collect, report
+from deploylab.compare import baseline, collect, report
 from deploylab.compare.matrix import Clock, run_model, stderr_log
+from deploylab.compare.records import Comparison
 from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError, UsageError
@@ -31,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=",".join(profiles.ALL_MODELS), help="default: a,b,c,d,d-swarm")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="runs go to DIR/runs, the comparison to DIR/latest (default: reports/)")
+    parser.add_argument("--baseline", default=None, metavar="DIR",
+                        help="an earlier comparison (a folder with compare.json: reports/reference/…, a saved "
+                             "reports/latest): every figure's change against it, and whether it exceeds the repeats' spread")
     parser.add_argument("--json", action="store_true",
                         help="print a JSON object (the report's paths and each model's status) instead of the HTML's path")
 
@@ -49,14 +54,21 @@ def expand(paths: list[str]) -> list[Path]:
     return found
 
 
+def against(args: argparse.Namespace, doc: Comparison) -> baseline.Against | None:
+    """--baseline: read before anything is measured, so a wrong folder fails at once."""
+    return None if args.baseline is None else baseline.against(doc, baseline.load(Path(args.baseline)), args.baseline)
+
+
 def from_runs(ctx: LabContext, args: argparse.Namespace, out_dir: Path) -> Path:
     single = Path(args.run_dirs[0]) / "compare.json" if len(args.run_dirs) == 1 else None
     if single and single.exists():
-        return report.write(collect.upgrade(collect.read_json(single)), out_dir)
-    models = collect.collect(expand(args.run_dirs))
+        doc = collect.upgrade(collect.read_json(single))
+        return report.write(doc, out_dir, runs=[single.parent.parent / "runs"], against=against(args, doc))
+    run_dirs = expand(args.run_dirs)
+    models = collect.collect(run_dirs)
     doc = report.new_doc(models, command=shlex.join(["deploylab", "compare", *args.run_dirs]), profile="from runs",
                          isolation=report.isolation(ctx, list(models)))
-    return report.write(doc, out_dir)
+    return report.write(doc, out_dir, runs=sorted({run.parent for run in run_dirs}), against=against(args, doc))
 
 
 def outcome(html: Path) -> dict[str, Any]:
@@ -80,6 +92,8 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
         return 0
     profile = profiles.get(args.profile)
     keys = profiles.parse_models(args.models)
+    if args.baseline:
+        baseline.load(Path(args.baseline))  # a wrong folder fails now, not after the whole matrix
     current = lifecycle.current(ctx.state_dir)
     if current:
         raise LabError(f"model {current} is up; `deploylab down` first (the comparison starts and stops every model)")
@@ -87,7 +101,8 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     command = shlex.join(["deploylab", "compare", "--profile", profile.name, "--models", ",".join(keys)])
     stderr_log(f"{command}: {len(keys)} models, profile {profile.name}, about "
                f"{len(keys) * profile.estimate_s() / 60:.0f} min if every model runs")
-    clock = Clock(len(keys) * (1 + profile.repeats * len(profile.scenarios)), len(keys) * profile.estimate_s(), stderr_log)
+    planned = Clock.plan(profile, len(keys))
+    clock = Clock(len(planned), sum(planned), stderr_log, planned)
     started = time.monotonic()
     try:
         outcomes = {key: run_model(ctx, key, profile, root / "runs", compare_id, clock, stderr_log) for key in keys}
@@ -101,7 +116,7 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
         expected_faults=[s for s in profile.measured() if s in profiles.FAULT_SCENARIOS],
         isolation=report.isolation(ctx, keys),
     )
-    path = report.write(doc, root / "latest")
+    path = report.write(doc, root / "latest", runs=[root / "runs"], against=against(args, doc))
     stderr_log(f"[compare] done in {(time.monotonic() - started) / 60:.1f} min")
     show(path, args.json)
     return 0 if any(m.status == "measured" for m in doc.models.values()) else 1
