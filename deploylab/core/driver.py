@@ -101,7 +101,8 @@ class LabContext:
     options: dict[str, Any] = field(default_factory=dict)  # model-specific switches, e.g. {"swarm": True}
 
     def model_dir(self, model: str) -> Path:
-        return self.state_dir / model
+        """.lab/<model>/, or .lab/<state_name>/ when two deployments of one model run at once (D and Swarm)."""
+        return self.state_dir / str(self.options.get("state_name", model))
 
     @property
     def entry_port(self) -> int:

@@ -93,6 +93,14 @@ def generator_cpus(sut_cpus: str | None) -> str | None:
     return ",".join(rest) or None
 
 
+def keep_lab_off(sut_cpus: str | None) -> None:
+    """The lab's own process (progress, the sampler, the clients of the models) moves to the generator's cores, so
+    it never competes with the system under test; what it starts inherits that, and pins its units itself."""
+    cpus = generator_cpus(sut_cpus)
+    if cpus and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
+
+
 def load_tail_s(scenario: Scenario) -> float | None:
     """How long the load must go on after the last action of the timeline was carried out, when an action may
     take long (a redeploy builds and rolls out): the time the scenario planned after its last fault. None when

@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from deploylab.compare import baseline, collect, report
+from deploylab.compare import baseline, collect, report, rounds_phase
 from deploylab.compare.matrix import Clock, run_model, stderr_log
 from deploylab.compare.records import Comparison
 from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError, UsageError
 from deploylab.measure import profiles
+from deploylab.measure.runner import keep_lab_off, pinned
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,11 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=",".join(profiles.ALL_MODELS), help="default: a,b,c,d,d-swarm")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="runs go to DIR/runs, the comparison to DIR/latest (default: reports/)")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON object (the report's paths and each model's status) instead of the HTML's path")
     parser.add_argument("--baseline", default=None, metavar="DIR",
                         help="an earlier comparison (a folder with compare.json: reports/reference/…, a saved "
                              "reports/latest): every figure's change against it, and whether it exceeds the repeats' spread")
-    parser.add_argument("--json", action="store_true",
-                        help="print a JSON object (the report's paths and each model's status) instead of the HTML's path")
 
 
 def expand(paths: list[str]) -> list[Path]:
@@ -101,11 +102,18 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     command = shlex.join(["deploylab", "compare", "--profile", profile.name, "--models", ",".join(keys)])
     stderr_log(f"{command}: {len(keys)} models, profile {profile.name}, about "
                f"{len(keys) * profile.estimate_s() / 60:.0f} min if every model runs")
-    planned = Clock.plan(profile, len(keys))
+    keep_lab_off(pinned(ctx).sut_cpus)
+    planned = Clock.plan(profile, len(keys)) + rounds_phase.planned(profile, len(keys))
     clock = Clock(len(planned), sum(planned), stderr_log, planned)
     started = time.monotonic()
+    performance = None
     try:
         outcomes = {key: run_model(ctx, key, profile, root / "runs", compare_id, clock, stderr_log) for key in keys}
+        plan = profile.plan()
+        up = [key for key, found in outcomes.items() if found.status == "measured"]
+        if plan and up:
+            performance = rounds_phase.run_phase(ctx, up, plan, root / "runs" / f"{compare_id}-rounds",
+                                                 stderr_log, on_phase=clock.phase)
     except KeyboardInterrupt:
         measured = shlex.quote(str(root / "runs")) + f"/{compare_id}-*"
         stderr_log(f"[compare] interrupted; every model is down. A report of what was measured: deploylab compare {measured}")
@@ -114,7 +122,7 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
         collect.from_outcomes(outcomes), command=command, profile=profile.name, repeats=profile.repeats,
         compare_id=compare_id, elapsed_s=round(time.monotonic() - started, 1),
         expected_faults=[s for s in profile.measured() if s in profiles.FAULT_SCENARIOS],
-        isolation=report.isolation(ctx, keys),
+        isolation=report.isolation(ctx, keys), performance=performance,
     )
     path = report.write(doc, root / "latest", runs=[root / "runs"], against=against(args, doc))
     stderr_log(f"[compare] done in {(time.monotonic() - started) / 60:.1f} min")

@@ -16,7 +16,7 @@ from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError, UsageError
 from deploylab.core.registry import MODELS, make_driver
 from deploylab.measure import profiles, scenarios
-from deploylab.measure.runner import GENERATOR_LIMIT, new_run_id, pinned, run_scenario
+from deploylab.measure.runner import GENERATOR_LIMIT, keep_lab_off, new_run_id, pinned, run_scenario
 from deploylab.platform.ports import free_port
 
 
@@ -58,6 +58,7 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     if args.users is not None:
         scenario = replace(scenario, users=args.users)
     ctx = pinned(ctx, enable=not args.no_pin)
+    keep_lab_off(ctx.sut_cpus)
     if args.live:
         port = free_port()
         ctx = replace(ctx, options={**ctx.options, "locust_web_port": port})
