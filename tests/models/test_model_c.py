@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from deploylab.core.driver import Deployment, LabContext
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.probe import http_status
 
-from .support import ROOT, bring_up, run_contract_suite
+from .support import ROOT, bring_up, lab_cli, run_contract_suite
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 ANSIBLE_DIR = ROOT / "models" / "c_vm_vagrant" / "ansible"
@@ -43,6 +44,23 @@ def test_contract_suite_passes(model_c: tuple[Driver, Deployment]) -> None:
     assert deployment.details["provider"] == "docker"
     result = run_contract_suite(deployment)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_vagrant_by_hand_sees_the_lab_machines(model_c: tuple[Driver, Deployment], c_ctx: LabContext) -> None:
+    """`eval "$(deploylab shell c)"; cd models/c_vm_vagrant; vagrant status` as an engineer types it (docs/models.md)."""
+    driver, _ = model_c
+    exports = lab_cli(c_ctx, "shell", "c")
+    assert exports.returncode == 0, exports.stderr
+    assert (driver.model_dir / "vagrant.env").read_text() == exports.stdout, "up wrote what `shell c` prints"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAGRANT_", "DEPLOYLAB_C_"))}
+    by_hand = subprocess.run(
+        ["bash", "-c", 'eval "$1"; cd models/c_vm_vagrant && vagrant status && '
+                       "vagrant ssh grades -c 'sudo systemctl is-active grades'", "sh", exports.stdout],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert by_hand.returncode == 0, by_hand.stdout[-2000:] + by_hand.stderr[-2000:]
+    lines = by_hand.stdout.splitlines()
+    assert {m: any(line.split()[:2] == [m, "running"] for line in lines) for m in MACHINES} == dict.fromkeys(MACHINES, True)
+    assert lines[-1].strip() == "active"
 
 
 def test_a_second_provisioning_changes_nothing(model_c: tuple[Driver, Deployment]) -> None:
