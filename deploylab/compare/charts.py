@@ -8,6 +8,7 @@ The drawing itself is deploylab/report/plots.py, shared with the run reports.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from deploylab.core.errors import LabError
 from deploylab.measure import analysis
 from deploylab.measure.profiles import FAULT_SCENARIOS
 from deploylab.measure.records import RunSummary
+from deploylab.measure.rounds import Performance
 from deploylab.report import plots
 from loadtests.groups import GROUPS
 
@@ -166,9 +168,48 @@ def fault_timeline(doc: Comparison, scenario: str, roots: Sequence[Path]) -> tup
     return plots.fault_timelines(f"{scenario}-timeline", title, rows), note
 
 
+def performance_charts(performance: Performance) -> dict[str, Pictures]:
+    """The rounds' pictures: each endpoint group's latency against the offered load with the knees, and the cost
+    per request stacked by what spent it."""
+    found: dict[str, Pictures] = {}
+    knees = {model: statistics.median(k) if (k := [s.knee for s in performance.sweeps if s.model == model
+                                                  and s.knee is not None]) else None
+             for model in {s.model for s in performance.sweeps}}
+    curves = []
+    for group in GROUPS:
+        series: dict[str, list[plots.LoadPoint]] = {}
+        for sweep in performance.sweeps:
+            if sweep.round == min(s.round for s in performance.sweeps if s.model == sweep.model):
+                series[sweep.model] = [(step.offered, _ms(step.groups, group, "p50"), _ms(step.groups, group, "p99"))
+                                       for step in sweep.steps]
+        if series:
+            curves.append(plots.latency_vs_load(f"knee-{group}", f"{GROUP_TITLES[group]}: latency against offered load "
+                                                "(p50 solid, p99 dashed; knee dotted)", series, knees))
+    if curves:
+        found["knee"] = Pictures(curves)
+    stacks = {}
+    for model in {c.model for c in performance.costs}:
+        runs = [c for c in performance.costs if c.model == model and c.ok]
+        units = sorted({u for c in runs for u in c.units_cpu_s})
+        parts = {u: statistics.median(1000 * c.units_cpu_s.get(u, 0.0) / c.ok for c in runs) for u in units}
+        outside = statistics.median(1000 * (c.model_cpu_s - sum(c.units_cpu_s.values())) / c.ok for c in runs) if runs else 0
+        stacks[model] = {**{u: max(v, 0.0) for u, v in parts.items()}, "outside the units": max(outside, 0.0)}
+    if stacks:
+        found["cost-by-unit"] = Pictures([plots.cost_stack("cost-by-unit", "Cost per request by unit (median over rounds)",
+                                                           stacks)])
+    return found
+
+
+def _ms(groups: dict[str, dict[str, float | int | None]], group: str, q: str) -> float | None:
+    value = groups.get(group, {}).get(q)
+    return None if value is None else float(value)
+
+
 def pictures(doc: Comparison, roots: Sequence[Path] = ()) -> dict[str, Pictures]:
     """Every section's pictures; roots: folders that may hold the runs named in compare.json."""
     found = {key: Pictures(list(charts)) for key, charts in bar_charts(doc).items()}
+    if doc.performance is not None:
+        found |= performance_charts(doc.performance)
     for scenario in (*FAULT_SCENARIOS, REDEPLOY):
         if scenario not in found:
             continue

@@ -23,6 +23,7 @@ from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError, UsageError
 from deploylab.measure import profiles
+from deploylab.measure.rounds import Performance
 from deploylab.measure.runner import keep_lab_off, pinned
 
 
@@ -41,11 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "reports/latest): every figure's change against it, and whether it exceeds the repeats' spread")
 
 
+PERFORMANCE = "performance.json"
+
+
 def expand(paths: list[str]) -> list[Path]:
     """Run directories as given, or every run directory inside a folder given."""
     found: list[Path] = []
     for text in paths:
         path = Path(text).resolve()
+        if (path / PERFORMANCE).exists():
+            continue  # the rounds' folder: read by rounds_of
         if (path / "summary.json").exists():
             found.append(path)
         elif path.is_dir() and any(path.glob("*/summary.json")):
@@ -53,6 +59,16 @@ def expand(paths: list[str]) -> list[Path]:
         else:
             raise UsageError(f"{text}: neither a run directory (with summary.json) nor a folder of them")
     return found
+
+
+def rounds_of(paths: list[str]) -> Performance | None:
+    """The interleaved rounds among the folders given (a comparison's <id>-rounds folder, or one inside a folder)."""
+    for text in paths:
+        path = Path(text).resolve()
+        for found in [path / PERFORMANCE, *sorted(path.glob(f"*/{PERFORMANCE}"))]:
+            if found.exists():
+                return Performance.from_json(collect.read_json(found))
+    return None
 
 
 def against(args: argparse.Namespace, doc: Comparison) -> baseline.Against | None:
@@ -68,7 +84,7 @@ def from_runs(ctx: LabContext, args: argparse.Namespace, out_dir: Path) -> Path:
     run_dirs = expand(args.run_dirs)
     models = collect.collect(run_dirs)
     doc = report.new_doc(models, command=shlex.join(["deploylab", "compare", *args.run_dirs]), profile="from runs",
-                         isolation=report.isolation(ctx, list(models)))
+                         isolation=report.isolation(ctx, list(models)), performance=rounds_of(args.run_dirs))
     return report.write(doc, out_dir, runs=sorted({run.parent for run in run_dirs}), against=against(args, doc))
 
 
