@@ -69,6 +69,9 @@ def compose_variables(ctx: LabContext, images: dict[str, str], env_dir: Path) ->
         "GATEWAY_PORT": str(ctx.manifest.entry_port),
         "SUT_CPUS": ctx.sut_cpus or "",
     }
+    for name, limits in ctx.manifest.unit_limits().items():  # the manifest's one table of limits
+        variables[f"{name.upper()}_MEM"] = f"{limits.memory_mib}m"
+        variables[f"{name.upper()}_CPUS"] = f"{limits.cpus:g}"
     for name, command in commands(ctx).items():
         variables[f"{name.upper()}_COMMAND"] = command
     for name, tag in images.items():

@@ -66,6 +66,17 @@ def test_one_container_per_service_running_as_non_root(model_d: tuple[Driver, De
         assert uids == {"10001"}, f"{unit.name} runs processes as {uids}"
 
 
+def test_each_container_has_the_manifests_limits(model_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:
+    driver, _ = model_d
+    for unit, limit in driver.ctx.manifest.unit_limits().items():
+        host = engine.container(driver.container_id(unit))["HostConfig"]
+        assert host["Memory"] == limit.memory_bytes, unit
+        assert host["NanoCpus"] == round(limit.cpus * 1e9), unit
+        assert host["CpusetCpus"] == (driver.ctx.sut_cpus or ""), unit
+    grades = engine.container(driver.container_id("grades"))["HostConfig"]
+    print(f"model d: grades Memory={grades['Memory']} NanoCpus={grades['NanoCpus']}")
+
+
 def test_only_the_entry_port_is_published_on_loopback(model_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:
     driver, _ = model_d
     published = [
@@ -164,6 +175,12 @@ def test_swarm_rolls_grades_without_failing_students(swarm_d: tuple[Driver, Depl
     }
     assert versions == {"2"}
     assert http_status(base + "/grades") == 200
+    for unit, cid in driver.topology().containers().items():  # each task gets its service's limits from the stack
+        service = unit.split(".")[0]
+        if service in driver.ctx.manifest.services:
+            host = engine.container(cid)["HostConfig"]
+            limit = driver.ctx.manifest.services[service].limits
+            assert (host["Memory"], host["NanoCpus"]) == (limit.memory_bytes, round(limit.cpus * 1e9)), unit
 
 
 class RecordingTopology:
