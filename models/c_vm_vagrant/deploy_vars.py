@@ -2,6 +2,9 @@
 
 Values that only exist on the machines stay Jinja for Ansible to fill in per host: a service's data
 folder, and the other machines' private addresses (from the inventory's private_ip).
+
+Each program's limits (the manifest's one table) go with it: the python_service role writes them into its
+systemd unit as MemoryMax= and CPUQuota=, and the Vagrantfile sizes each machine above its service's limit.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from deploylab.core import wiring
-from deploylab.core.manifest import Manifest
+from deploylab.core.manifest import Limits, Manifest
 
 from .bundle import Bundle
 
@@ -18,6 +21,13 @@ GATEWAY = "gateway"
 
 def url_of(manifest: Manifest, service: str) -> str:
     return f"http://{{{{ hostvars['{service}'].private_ip }}}}:{manifest.services[service].port}"
+
+
+def limits_var(limits: Limits | None) -> dict[str, Any]:
+    """{"memory_mib": 384, "cpus": 0.6}: what the unit template and the Vagrantfile read."""
+    if limits is None:
+        return {}
+    return {"limits": {"memory_mib": limits.memory_mib, "cpus": limits.cpus}}
 
 
 def _bundle(bundle: Bundle, version: str) -> dict[str, str]:
@@ -45,6 +55,7 @@ def deploy_vars(
             "factory": service.factory,
             "max_body": manifest.max_body,
             "env": env,
+            **limits_var(service.limits),
         }
     gateway = manifest.gateway
     services[GATEWAY] = {
@@ -54,6 +65,7 @@ def deploy_vars(
         "module": gateway.module,
         # Every interface of its own machine, at the entry port: Vagrant forwards 127.0.0.1:<entry port> to it.
         "env": wiring.gateway_env(manifest, urls, secrets, host="0.0.0.0", port=manifest.entry_port),
+        **limits_var(gateway.limits),
     }
     agent = manifest.agent
     return {

@@ -89,6 +89,31 @@ def test_samples_split_each_service_from_its_machine(model_c: tuple[Driver, Depl
         assert s.reserved and s.reserved >= 256 * 2**20, f"{name}: the machine's configured memory"
 
 
+READ_LIMITS = (
+    "sudo systemctl show grades -p MemoryMax -p MemoryLimit -p CPUQuotaPerSecUSec; "
+    "pid=$(sudo systemctl show -p MainPID --value grades); "
+    "mem=$(grep -E '^[0-9]+:memory:' /proc/$pid/cgroup | cut -d: -f3); "
+    "cpu=$(grep -E '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' /proc/$pid/cgroup | cut -d: -f3); "
+    "echo limit_in_bytes=$(cat /sys/fs/cgroup/memory$mem/memory.limit_in_bytes); "
+    "echo cfs_quota_us=$(cat /sys/fs/cgroup/cpu$cpu/cpu.cfs_quota_us); "
+    "echo cfs_period_us=$(cat /sys/fs/cgroup/cpu$cpu/cpu.cfs_period_us)"
+)
+
+
+def test_grades_unit_has_the_manifests_limits_and_its_machine_room_above_them(model_c: tuple[Driver, Deployment]) -> None:
+    driver, _ = model_c
+    out = driver._runner().vagrant("ssh", "grades", "-c", READ_LIMITS, check=False)
+    values = dict(line.strip().split("=", 1) for line in out.splitlines() if "=" in line)
+    limit = driver.ctx.manifest.services["grades"].limits
+    print(f"model c: grades {values}")
+    assert int(values["limit_in_bytes"]) == limit.memory_bytes, out
+    assert int(values["cfs_quota_us"]) == round(limit.cpus * int(values["cfs_period_us"])), out
+    assert values["CPUQuotaPerSecUSec"] == f"{round(limit.cpus * 1000)}ms", out
+    assert values["MemoryMax"] == str(limit.memory_bytes), out  # on cgroup v1 systemd applies it as MemoryLimit would
+    for name, unit_limit in driver.ctx.manifest.unit_limits().items():
+        assert driver.sample()[name].reserved > unit_limit.memory_bytes, f"{name}: the machine is larger than its service's limit"
+
+
 def test_killed_grades_is_restarted_by_systemd_while_students_answers(model_c: tuple[Driver, Deployment]) -> None:
     driver, deployment = model_c
     base = deployment.base_url
