@@ -27,22 +27,19 @@ import math
 import signal
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
+# The package installed with the lab (pip install -e .): this folder, as deploylab_loadtests.
+from deploylab_loadtests import open_loop
+from deploylab_loadtests.request_log import RequestLog
+from deploylab_loadtests.shapes import SHAPES, TableShape  # noqa: F401  (Locust finds the shape and users here)
+from deploylab_loadtests.users import HEALTH_WAIT_S, ApiUser, BrowsingUser  # noqa: F401
 from locust import User, events, task
 from locust.exception import StopUser
 from locust.user.users import LOCUST_STATE_STOPPING
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `locust -f` imports this file as a script
-
 # Ctrl-C, or the lab's runner ending a run early, stops Locust with SIGINT; a shell that started the lab in
 # the background (CI) hands SIGINT down ignored, and Locust would then never stop or write its files.
 signal.signal(signal.SIGINT, signal.default_int_handler)
-
-from loadtests import open_loop  # noqa: E402
-from loadtests.request_log import RequestLog  # noqa: E402
-from loadtests.shapes import SHAPES, TableShape  # noqa: E402,F401  (Locust finds the shape and users here)
-from loadtests.users import HEALTH_WAIT_S, ApiUser, BrowsingUser  # noqa: E402,F401
 
 
 @events.init_command_line_parser.add_listener

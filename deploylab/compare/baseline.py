@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploylab_loadtests.groups import GROUPS
+
 from deploylab.compare.collect import REDEPLOY, read_json, upgrade
 from deploylab.compare.figures import median
 from deploylab.compare.records import Comparison, ModelColumn
@@ -22,7 +24,6 @@ from deploylab.compare.tables import Table
 from deploylab.core.errors import UsageError
 from deploylab.measure.profiles import FAULT_SCENARIOS
 from deploylab.report.plots import model_rank
-from loadtests.groups import GROUPS
 
 MIB = 1024 * 1024
 BEYOND, WITHIN, UNKNOWN = "larger than the spread", "within the spread", "no spread known"

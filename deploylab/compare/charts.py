@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploylab_loadtests.groups import GROUPS
+
 from deploylab.compare.collect import REDEPLOY, load_start, read_summary
 from deploylab.compare.figures import median
 from deploylab.compare.records import Comparison, ModelColumn
@@ -22,7 +24,6 @@ from deploylab.measure.profiles import FAULT_SCENARIOS
 from deploylab.measure.records import RunSummary
 from deploylab.measure.rounds import Performance
 from deploylab.report import plots
-from loadtests.groups import GROUPS
 
 MIB = 1024 * 1024
 BEFORE_S = 4.0  # seconds drawn ahead of each fault, for its baseline

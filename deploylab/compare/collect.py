@@ -12,6 +12,8 @@ import statistics
 from dataclasses import replace
 from pathlib import Path
 
+from deploylab_loadtests.groups import GROUPS
+
 from deploylab.compare.records import (
     STARTUP_KIND,
     Comparison,
@@ -24,7 +26,6 @@ from deploylab.compare.records import (
 from deploylab.core.errors import LabError
 from deploylab.measure import analysis
 from deploylab.measure.records import FaultFigures, HostSpeed, JsonObject, RunSummary
-from loadtests.groups import GROUPS
 
 PHASE_FILE = "compare-phase.json"
 REDEPLOY = "redeploy-grades"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from deploylab_loadtests.groups import GROUPS
+
 from deploylab.compare.collect import REDEPLOY
 from deploylab.compare.figures import median, verdict
 from deploylab.compare.records import FaultColumn, GroupFaultColumn, ModelColumn
 from deploylab.compare.tables import GROUP_TITLES, MIB
-from loadtests.groups import GROUPS
 
 Models = dict[str, ModelColumn]
 NOTHING = "No model has this figure in these runs."

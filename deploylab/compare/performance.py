@@ -12,10 +12,11 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
+from deploylab_loadtests.groups import GROUPS
+
 from deploylab.compare.intervals import MIN_ROUNDS, Interval, paired_ratio, rank
 from deploylab.compare.tables import GROUP_TITLES, Section, Table
 from deploylab.measure.rounds import CostRun, Performance, Sweep
-from loadtests.groups import GROUPS
 
 MISSING = "—"
 

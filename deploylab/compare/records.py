@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from deploylab_loadtests.groups import GROUPS
+
 from deploylab.measure.records import (
     SUMMARY_SCHEMA,
     SUMMARY_UPGRADES,
@@ -20,7 +22,6 @@ from deploylab.measure.records import (
     upgrade,
 )
 from deploylab.measure.rounds import Performance
-from loadtests.groups import GROUPS
 
 COMPARE_SCHEMA = 2  # compare.json
 STARTUP_KIND = "startup"  # a start-up phase's summary.json says so in its `kind`

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from deploylab_loadtests.groups import GROUPS
+
 from deploylab.compare.collect import REDEPLOY
 from deploylab.compare.figures import MISSING, median, missing_reason, number, verdict
 from deploylab.compare.records import FaultColumn, ModelColumn
 from deploylab.measure.analysis import PLATEAU_WITHIN
-from loadtests.groups import GROUPS
 
 MIB = 1024 * 1024
 GROUP_TITLES = {"students": "Students API", "grades": "Grades API", "web": "web page"}

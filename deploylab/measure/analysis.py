@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from deploylab_loadtests.groups import GROUPS
+
 from deploylab.measure.scenarios import Thresholds
-from loadtests.groups import GROUPS
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from dataclasses import asdict
 from html import escape
 from pathlib import Path
 
+from deploylab_loadtests.groups import GROUPS
+
 from deploylab.measure.records import RunSummary
 from deploylab.measure.resources import cpu_series, generator_cpu, memory_bytes, per_unit
 from deploylab.report import plots, tables
 from deploylab.report.markdown import fault_title, headline
 from deploylab.report.summary import Series
-from loadtests.groups import GROUPS
 
 STYLE = ("body{font:14px system-ui,sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse;margin:.5em 0}"
          "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"

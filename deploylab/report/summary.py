@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deploylab_loadtests.shape_table import stages
+
 from deploylab.measure import analysis
 from deploylab.measure.records import (
     CapacityFigures,
@@ -19,7 +21,6 @@ from deploylab.measure.records import (
 )
 from deploylab.measure.resources import generator_cpu, usage
 from deploylab.measure.scenarios import Fault, Scenario
-from loadtests.shape_table import stages
 
 BIN_S = 1.0
 METHOD = {

@@ -160,7 +160,7 @@ def test_pages_asked_for_under_a_foreign_host_name_are_refused(api, path):
 _BROWSING_USER = """
 import json, sys
 from locust.env import Environment
-import loadtests.users as users
+import deploylab_loadtests.users as users
 
 base, student_id = sys.argv[1], int(sys.argv[2])
 users.BrowsingUser.host = base

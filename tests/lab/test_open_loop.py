@@ -18,10 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
-from loadtests import open_loop
-from loadtests.groups import GROUPS
-from loadtests.open_loop import Step
+from deploylab_loadtests import open_loop
+from deploylab_loadtests.groups import GROUPS
+from deploylab_loadtests.open_loop import Step
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,7 +80,7 @@ def test_each_arrival_picks_its_group_by_the_mix_and_an_endpoint_named_as_the_gr
     names = {p.name for p in picks}
     assert names == {"/students", "/students/[id]", "/grades", "/grades/[id]", "/", "/update/[id]"}
     assert {p.path for p in picks if p.name == "/students/[id]"} == {"/students/5", "/students/6"}
-    from loadtests.groups import group_of
+    from deploylab_loadtests.groups import group_of
     assert all(group_of(p.name) == p.group for p in picks)
 
 

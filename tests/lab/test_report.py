@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+from deploylab_loadtests.groups import group_of
+from deploylab_loadtests.request_log import outcome
+
 from deploylab.measure.records import DeploymentInfo, GeneratorLoad, Machine, Pinning, RunMeta, RunSummary, UnitInfo
 from deploylab.measure.resources import cpu_series, usage
 from deploylab.measure.scenarios import Fault, Scenario
 from deploylab.report import write_reports
-from loadtests.groups import group_of
-from loadtests.request_log import outcome
 
 T0 = 1_000_000.0
 
