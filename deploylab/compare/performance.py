@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from deploylab_loadtests.groups import GROUPS
 
+from deploylab.compare import rest_hop
 from deploylab.compare.intervals import MIN_ROUNDS, Interval, paired_ratio, rank
 from deploylab.compare.tables import GROUP_TITLES, Section, Table
 from deploylab.measure.rounds import CostRun, Performance, Sweep
@@ -191,6 +192,9 @@ def sections(performance: Performance | None, reference: str = "a") -> list[Sect
     if reference not in _order(performance):
         reference = _order(performance)[0]
     found = rankings(performance, reference)
+    hop = rest_hop.sentence([rest_hop.paired_hop_cost(cost_rounds(performance))])
+    if hop:  # the chapter's A against the same process with in-process calls: what the REST hop costs
+        found.append(hop)
     errors = [f"{model}: {why}" for model, why in performance.errors.items()]
     finding = " ".join(found) or "No model was measured in enough rounds to rank."
     if errors:
