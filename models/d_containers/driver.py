@@ -11,6 +11,7 @@ import functools
 import os
 import shutil
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
@@ -204,10 +205,29 @@ class Driver(BaseDriver):
             pid = (self.engine.container(container_id) or {}).get("State", {}).get("Pid") or 0
             if pid:
                 os.kill(pid, signal.SIGKILL)
+                self.repin_replacement(container_id)
         elif kind == "stop":
             self.engine.request("POST", f"/containers/{container_id}/stop", {"t": 10}, timeout=30)
         else:
             self.engine.request("POST", f"/containers/{container_id}/start")
+
+    def repin_replacement(self, killed: str, timeout_s: float = 30.0) -> None:
+        """Swarm replaces a killed task with a new container, which its stack file cannot pin: pin it as soon as it
+        appears (in the background), so that a restart never spills onto the load generator's cores."""
+        topology = self.topology()
+        if not isinstance(topology, Swarm) or not self.ctx.sut_cpus:
+            return
+        before, cpus = set(topology.containers().values()) - {killed}, self.ctx.sut_cpus
+
+        def watch() -> None:
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                if set(topology.containers().values()) - before:
+                    topology.pin(cpus)
+                    return
+                time.sleep(0.2)
+
+        threading.Thread(target=watch, name="swarm-repin", daemon=True).start()
 
     def redeploy(self, service: str, version: str) -> None:
         """A new image of one service (its version label changed), replacing its container(s) while the rest serve."""

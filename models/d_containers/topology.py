@@ -98,7 +98,7 @@ class Swarm:
     def pin(self, cpus: str) -> None:
         """Pin the running containers to `cpus`, as compose.yaml's cpuset does at creation: a stack file (version 3)
         has no cpuset, and unpinned tasks would share the load generator's cores. Tasks that Swarm starts later
-        (after a kill) are not pinned until the next call."""
+        (after a kill) are pinned by the driver when they appear (Driver.repin_replacement)."""
         for container_id in self.containers().values():
             self.engine.request("POST", f"/containers/{container_id}/update", body=json.dumps({"CpusetCpus": cpus}).encode(),
                                 headers={"Content-Type": "application/json"})

@@ -3,6 +3,7 @@ Swarm's pinning, the inventory after a reboot."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,17 @@ def test_a_container_is_read_from_its_cgroup_files_without_the_engine(tmp_path: 
     assert sample is not None
     assert (sample.cpu_seconds, sample.rss, sample.pids, sample.memory_source) == (2.5, 700, 7, "cgroup")
     assert from_cgroup_files("grades", "missing", 1.0, root=tmp_path) is None  # elsewhere: the Engine API's stats
+
+
+def test_a_task_swarm_starts_after_a_kill_is_pinned_when_it_appears(ctx: LabContext) -> None:
+    from deploylab_models.d_containers.driver import Driver
+
+    engine = RecordingEngine()
+    swarm = Swarm(engine, "lab")
+    driver = Driver(ctx)
+    driver.topology = lambda: swarm  # type: ignore[method-assign]
+    driver.repin_replacement("t2", timeout_s=2.0)  # t1 and g remain; Swarm's replacement is t2 again here
+    deadline = time.monotonic() + 2.0
+    while not engine.updates and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert {path for path, _ in engine.updates} == {f"/containers/{c}/update" for c in ("g", "t1", "t2")}
