@@ -35,7 +35,7 @@ from pathlib import Path
 
 import psutil
 import requests
-from harness import LOAD_CPU, PINNING, SUT_CPU, pinned, running, wrk  # also puts the repository on sys.path
+from harness import LOAD_CPU, PINNING, SUT_CPU, pinned, running, wrk
 
 from deploylab.core import manifest as lab_manifest
 from deploylab.measure import seed

@@ -10,17 +10,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # a script run from anywhere imports the lab
+from deploylab.platform.probe import wait_until_ready  # the lab, installed in its venv (make setup)
 
-from deploylab.platform.probe import wait_until_ready  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SUT_CPU, LOAD_CPU = "0", "1"
 PINNING = shutil.which("taskset") is not None and {0, 1} <= os.sched_getaffinity(0)
