@@ -126,6 +126,15 @@ class ProcessDriver(Driver):
         """Process groups to stop, in order."""
         return list(recorded.get("pgids", []))
 
+    def logs(self, unit: str | None, lines: int) -> str:
+        """The tail of each unit's log file under .lab/<model>/logs/, and of any other log there (the supervisor's)."""
+        known = [u.name for u in self.units()]
+        known += [p.stem for p in sorted((self.model_dir / "logs").glob("*.log")) if p.stem not in known]
+        if unit is not None and unit not in known:
+            raise LabError(f"model {self.name} has no unit {unit!r}: its units are {', '.join(known)}")
+        return "".join(f"--- {name}: {self.log_path(name)} ---\n{procs.log_tail(self.log_path(name), lines)}\n"
+                       for name in ([unit] if unit else known))
+
     def require_up(self) -> dict[str, Any]:
         recorded = self.state()
         if not recorded:

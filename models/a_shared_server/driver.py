@@ -139,12 +139,3 @@ class Driver(SupervisedDriver):
     def sample(self) -> dict[str, Sample]:
         return {UNIT: read_tree(UNIT, self.unit_pid(UNIT)),
                 "supervisor": overhead("supervisor", (self.state() or {}).get("supervisor"))}
-
-    def logs(self, unit: str | None, lines: int) -> str:
-        """The tail of .lab/a/logs/shared.log, the one process every app writes to (and of any other log there)."""
-        known = [u.name for u in self.units()]
-        known += [p.stem for p in sorted((self.model_dir / "logs").glob("*.log")) if p.stem not in known]
-        if unit is not None and unit not in known:
-            raise LabError(f"model {self.name} has no unit {unit!r}: its units are {', '.join(known)}")
-        return "".join(f"--- {name}: {self.log_path(name)} ---\n{procs.log_tail(self.log_path(name), lines)}\n"
-                       for name in ([unit] if unit else known))

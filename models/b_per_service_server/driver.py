@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 from deploylab.core import wiring
 from deploylab.core.driver import Sample, Unit
-from deploylab.core.errors import LabError
 from deploylab.core.manifest import Limits
 from deploylab.platform import procs, venvs
 from deploylab.platform.psutil_sampler import overhead, read_tree
@@ -77,12 +76,3 @@ class Driver(SupervisedDriver):
         samples = {unit.name: read_tree(unit.name, self.unit_pid(unit.name)) for unit in self.units()}
         samples["supervisor"] = overhead("supervisor", (self.state() or {}).get("supervisor"))
         return samples
-
-    def logs(self, unit: str | None, lines: int) -> str:
-        """The tail of each unit's log file under .lab/b/logs/, and of any other log there (the supervisor's)."""
-        known = [u.name for u in self.units()]
-        known += [p.stem for p in sorted((self.model_dir / "logs").glob("*.log")) if p.stem not in known]
-        if unit is not None and unit not in known:
-            raise LabError(f"model {self.name} has no unit {unit!r}: its units are {', '.join(known)}")
-        return "".join(f"--- {name}: {self.log_path(name)} ---\n{procs.log_tail(self.log_path(name), lines)}\n"
-                       for name in ([unit] if unit else known))
