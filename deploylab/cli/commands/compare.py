@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="compare these runs (reports/runs/<id>, or a folder of them) instead of measuring")
     parser.add_argument("--profile", default="quick", choices=sorted(profiles.PROFILES),
                         help="smoke: seconds per phase; quick (default): the whole matrix once; full: longer, 3 times")
-    parser.add_argument("--models", default=",".join(profiles.ALL_MODELS), help="default: a,b,c,d,d-swarm")
+    parser.add_argument("--models", default=",".join(profiles.ALL_MODELS), help=f"default: {','.join(profiles.ALL_MODELS)}")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="runs go to DIR/runs, the comparison to DIR/latest (default: reports/)")
     parser.add_argument("--json", action="store_true",
