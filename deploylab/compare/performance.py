@@ -10,7 +10,7 @@ ratio excludes 1.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from deploylab_loadtests.groups import GROUPS
 
@@ -41,18 +41,26 @@ def _range(values: Sequence[float], digits: int) -> str:
     return text + (f" ({min(values):.{digits}f}–{max(values):.{digits}f})" if len(values) > 1 else "")
 
 
-def cost_rounds(performance: Performance) -> list[dict[str, float]]:
+def units_per_1000(cost: CostRun) -> float | None:
+    """The model's own units' CPU per 1000 requests: no dockerd, shims or kernel, and steadier for it."""
+    total = sum(cost.units_cpu_s.values())
+    return round(1000 * total / cost.ok, 4) if cost.ok and total > 0 else None
+
+
+def cost_rounds(performance: Performance, figure: Callable[[CostRun], float | None] = lambda c: c.per_1000,
+                ) -> list[dict[str, float]]:
     """{model: CPU-s per 1000} per round: the paired data the intervals resample."""
     rounds: dict[int, dict[str, float]] = {}
     for cost in performance.costs:
-        if cost.per_1000:
-            rounds.setdefault(cost.round, {})[cost.model] = cost.per_1000
+        if value := figure(cost):
+            rounds.setdefault(cost.round, {})[cost.model] = value
     return [rounds[r] for r in sorted(rounds)]
 
 
-def cost_intervals(performance: Performance, reference: str) -> dict[str, Interval]:
+def cost_intervals(performance: Performance, reference: str,
+                   figure: Callable[[CostRun], float | None] = lambda c: c.per_1000) -> dict[str, Interval]:
     """Each model's cost over the reference's, from the rounds in which both were measured."""
-    rounds = cost_rounds(performance)
+    rounds = cost_rounds(performance, figure)
     found = {}
     for model in _order(performance):
         if model == reference:
@@ -78,17 +86,24 @@ def cost_table(performance: Performance, reference: str) -> Table:
         lambda m: _range([c.per_1000 for c in _costs(performance, m) if c.per_1000], 3))
     row(f"ratio to {reference} (95 % interval)", lambda m: "1" if m == reference else (
         f"{intervals[m].estimate:.2f} ({intervals[m].low:.2f}–{intervals[m].high:.2f})" if m in intervals else MISSING))
+    units = cost_intervals(performance, reference, units_per_1000)
+    row("the units' own CPU-s per 1000 (no dockerd, shims, kernel): median (range)",
+        lambda m: _range([v for c in _costs(performance, m) if (v := units_per_1000(c))], 3))
+    row(f"units' own: ratio to {reference} (95 % interval)", lambda m: "1" if m == reference else (
+        f"{units[m].estimate:.2f} ({units[m].low:.2f}–{units[m].high:.2f})" if m in units else MISSING))
     row("rounds", lambda m: str(len(_costs(performance, m))))
     row("answered requests per round", lambda m: _range([float(c.ok) for c in _costs(performance, m)], 0))
     row("failed requests per round", lambda m: _range([float(c.failed) for c in _costs(performance, m)], 0))
-    row("host CPU at rest before each run (cores, every model up and idle)",
+    row("host CPU at rest in the run's round (cores, every model up and idle)",
         lambda m: _range([c.idle_cores for c in _costs(performance, m)], 3))
     row("generator's send lag, p99 ms", lambda m: _range([c.lag_p99_ms for c in _costs(performance, m)
                                                             if c.lag_p99_ms is not None], 1))
     table.notes += [
         "what the requests cost: the host's busy CPU over the run (every core: the units, gateway, supervisor, "
         "docker-proxy, dockerd, containerd shims, a machine's systemd, the kernel) less the load generator and the "
-        "lab's own process, less the host's rate at rest just before (every model up, idle) over the same time.",
+        "lab's own process, less the host's rate at rest measured at the start of the round (every model up, idle) "
+        "over the same time. The units' own figure counts only the model's processes or containers, each less its "
+        "own rate at rest: it leaves out what the model brings around them, and moves less with the host.",
         f"rounds are interleaved (order rotated each round: {'; '.join(', '.join(o) for o in performance.order)}); "
         f"the interval is a percentile bootstrap over paired rounds (each model against {reference} of the same "
         "round). A ratio is ranked only when its interval excludes 1.",
@@ -182,7 +197,7 @@ def rankings(performance: Performance, reference: str) -> list[str]:
     """One sentence per model against the reference, ranked only where the interval excludes 1."""
     lines = []
     for model, interval in cost_intervals(performance, reference).items():
-        lines.append(rank(interval, model, reference, "cost per request", MIN_ROUNDS).text)
+        lines.append(rank(interval, model, reference, "cost per request", MIN_ROUNDS).text + ".")
     return lines
 
 

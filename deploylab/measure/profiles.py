@@ -117,15 +117,15 @@ PROFILES: dict[str, Profile] = {
         ("crash-grades",),
         load_s=9, capacity_s=20, restart_s=12, users=10, capacity_users=50, warmup_s=0.5, idle_s=3,
         repeats=1, run_idle_s=0.5,
-        rounds=RoundsPlan(rounds=3, cost_rate=100, cost_s=6, sweep_rates=(100, 200, 300, 450, 600), sweep_step_s=4,
-                          sweep_rounds=(0,)),
+        rounds=RoundsPlan(rounds=3, cost_rate=150, cost_s=8, sweep_rates=(100, 150, 200, 250, 300, 400),
+                          sweep_step_s=4, sweep_rounds=(0,)),
     ),
     "full": Profile(
         "full", "the whole matrix with phases two to three times as long, each phase three times (median and spread); "
         "five rounds, each with its sweep",
         ORDER, load_s=18, capacity_s=40, restart_s=24, users=None, capacity_users=None, warmup_s=3, idle_s=10,
         repeats=3, run_idle_s=1,
-        rounds=RoundsPlan(rounds=5, cost_rate=100, cost_s=10, sweep_rates=(100, 200, 300, 400, 500, 650, 800),
+        rounds=RoundsPlan(rounds=5, cost_rate=150, cost_s=10, sweep_rates=(100, 150, 200, 250, 300, 350, 400, 500),
                           sweep_step_s=5, sweep_rounds=(0, 1, 2, 3, 4)),
     ),
 }

@@ -27,7 +27,7 @@ from deploylab.measure import hostcpu, knee
 from deploylab.measure.analysis import Request, percentile
 from deploylab.measure.runner import generator_cpus
 
-IDLE_S = 1.5  # the idle reading before each cost run: what the host spends with no request in flight
+IDLE_S = 4.0  # the idle reading at the start of each round: what the host spends with every model up, at rest
 Log = Callable[[str], None]
 
 
@@ -190,15 +190,29 @@ def _delta(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str,
     return {unit: after[unit] - before[unit] for unit in after if unit in before}
 
 
-def measure_cost(driver: Driver, base_url: str, plan: Plan, key: str, round_: int, out_dir: Path) -> CostRun:
-    """Idle first (the host's and each unit's rate with nothing offered), then the common rate; the window's CPU
-    less the idle rate over the window is what the requests cost."""
-    units0, idle0 = _unit_cpu(driver), hostcpu.Reading.now()
-    time.sleep(IDLE_S)
-    idle1, units1 = hostcpu.Reading.now(), _unit_cpu(driver)
-    idle = hostcpu.spent(idle0, idle1)
-    idle_rate = idle.model / idle.seconds
-    units_idle = {u: d / max(idle.seconds, 1e-9) for u, d in _delta(units0, units1).items()}
+@dataclass(frozen=True)
+class AtRest:
+    """The round's idle reading: the host's rate (cores) and each model's units' rates with nothing offered."""
+
+    host_cores: float
+    units: dict[str, dict[str, float]]  # model -> unit -> cores
+
+
+def at_rest(entries: Sequence[tuple[str, Driver, str]], seconds: float = IDLE_S) -> AtRest:
+    before = {key: _unit_cpu(driver) for key, driver, _ in entries}
+    start = hostcpu.Reading.now()
+    time.sleep(seconds)
+    end = hostcpu.Reading.now()
+    after = {key: _unit_cpu(driver) for key, driver, _ in entries}
+    idle = hostcpu.spent(start, end)
+    return AtRest(idle.model / idle.seconds,
+                  {key: {u: d / idle.seconds for u, d in _delta(before[key], after[key]).items()} for key in before})
+
+
+def measure_cost(driver: Driver, base_url: str, plan: Plan, key: str, round_: int, out_dir: Path,
+                 rest: AtRest) -> CostRun:
+    """The common rate; the window's CPU less the round's rate at rest over the window is what the requests cost."""
+    idle_rate, units_idle = rest.host_cores, rest.units.get(key, {})
     command = locust_open_loop(driver.ctx, base_url, out_dir, [(plan.cost_rate, plan.cost_s)], plan.mix, seed=round_)
     units2, start = _unit_cpu(driver), hostcpu.Reading.now()
     _run_locust(command, out_dir, timeout_s=plan.cost_s + 60)
@@ -234,14 +248,17 @@ def measure_sweep(driver: Driver, base_url: str, plan: Plan, key: str, round_: i
     points, measured = [], []
     for index, rate in enumerate(plan.sweep_rates):
         requests = [r.request for r in rows if r.step == index]
-        point = knee.point_from(requests, rate, plan.sweep_step_s)
+        # judged against what was really scheduled: Poisson arrivals offer the nominal rate only on average
+        point = knee.point_from(requests, len(requests) / plan.sweep_step_s, plan.sweep_step_s)
         verdict = knee.judge(point, slo)
         points.append(point)
         measured.append(SweepStep(rate, round(point.achieved, 2), round(point.error_rate, 5), group_latency(requests),
                                   verdict.ok, verdict.reasons))
-    found = knee.knee(points, slo)
-    above = [p.offered for p in points if found is None or p.offered > found.offered]
-    return Sweep(key, round_, tuple(measured), found.offered if found else None, min(above, default=None))
+    met = [step.meets_slo for step in measured]
+    last = next((i for i, ok in enumerate(met) if not ok), len(met)) - 1  # the last rate met before the first miss
+    found = plan.sweep_rates[last] if last >= 0 else None
+    first_fail = plan.sweep_rates[last + 1] if last + 1 < len(met) else None
+    return Sweep(key, round_, tuple(measured), found, first_fail)
 
 
 # --- the rounds ---------------------------------------------------------------------------------------------------
@@ -256,13 +273,14 @@ def run_rounds(entries: Sequence[tuple[str, Driver, str]], plan: Plan, out_dir: 
         shift = round_ % max(len(entries), 1)
         order = [*entries[shift:], *entries[:shift]]
         result.order.append([key for key, _, _ in order])
+        rest = at_rest([e for e in entries if e[0] not in result.errors])
         for key, driver, base_url in order:
             if key in result.errors:
                 continue
             if on_phase:
                 on_phase(key, f"round {round_ + 1}/{plan.rounds}")
             try:
-                cost = measure_cost(driver, base_url, plan, key, round_, out_dir / f"{key}-r{round_ + 1}-cost")
+                cost = measure_cost(driver, base_url, plan, key, round_, out_dir / f"{key}-r{round_ + 1}-cost", rest)
                 result.costs.append(cost)
                 line = f"cost {cost.per_1000} CPU-s per 1000 requests at {plan.cost_rate:g} req/s"
                 if round_ in plan.sweep_rounds:

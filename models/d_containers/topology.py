@@ -37,7 +37,7 @@ class Compose:
         return cli.run([*command, "-p", self.project, *files, *args], variables, timeout)
 
     def start(self, variables: dict[str, str], timeout: float) -> None:
-        # Blocks until each service's dependencies are healthy (depends_on: condition: service_healthy).
+        # Starts in depends_on's order; readiness is the driver's probes through the entry.
         self.compose("up", "-d", "--remove-orphans", variables=variables, timeout=timeout)
 
     def stop(self, variables: dict[str, str], purge: bool) -> None:

@@ -20,7 +20,7 @@ def test_full_runs_every_fault_and_the_redeploy_quick_measures_fewer_things_well
     assert quick.measured() == ["crash-grades"]
     plan = quick.plan()
     assert plan is not None and plan.rounds >= 3  # enough rounds to rank on (intervals.MIN_ROUNDS)
-    assert plan.cost_rate <= min(plan.sweep_rates)  # the common rate is the sweep's lowest: every model holds it
+    assert plan.cost_rate in plan.sweep_rates  # the sweep shows whether every model holds the common rate
     assert set(plan.slo_p99_ms) == {"students", "grades", "web"}
 
 
