@@ -21,7 +21,7 @@ from deploylab.core.driver import DRIVER_FAULTS, Deployment, LabContext, Sample,
 from deploylab.core.driver import Driver as BaseDriver
 from deploylab.core.errors import LabError
 from deploylab.core.wiring import entry_probes
-from deploylab.platform.docker_engine import DockerEngine
+from deploylab.platform.docker_engine import DockerEngine, EngineError
 from deploylab.platform.footprint import Footprint, images_footprint
 from deploylab.platform.ports import require_free
 from deploylab.platform.probe import wait_until_ready
@@ -222,10 +222,14 @@ class Driver(BaseDriver):
         def watch() -> None:
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
-                if set(topology.containers().values()) - before:
-                    topology.pin(cpus)
-                    return
+                try:
+                    if set(topology.containers().values()) - before:
+                        topology.pin(cpus)
+                        return
+                except EngineError as exc:  # the engine is busy replacing the task: try again, say so at the end
+                    progress(f"pinning Swarm's new task: {exc}; trying again")
                 time.sleep(0.2)
+            progress(f"no new task of the killed container appeared within {timeout_s:.0f} s to pin")
 
         threading.Thread(target=watch, name="swarm-repin", daemon=True).start()
 

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylab.platform.docker_engine import DockerEngine
+from deploylab.platform.docker_engine import DockerEngine, EngineError
 
 from . import cli
 
@@ -100,8 +100,13 @@ class Swarm:
         has no cpuset, and unpinned tasks would share the load generator's cores. Tasks that Swarm starts later
         (after a kill) are pinned by the driver when they appear (Driver.repin_replacement)."""
         for container_id in self.containers().values():
-            self.engine.request("POST", f"/containers/{container_id}/update", body=json.dumps({"CpusetCpus": cpus}).encode(),
-                                headers={"Content-Type": "application/json"})
+            try:
+                self.engine.request("POST", f"/containers/{container_id}/update",
+                                    body=json.dumps({"CpusetCpus": cpus}).encode(),
+                                    headers={"Content-Type": "application/json"})
+            except EngineError as exc:
+                if exc.status != 500:  # 500: it stopped since it was listed (a killed task); its replacement is next
+                    raise
 
     def containers(self) -> dict[str, str]:
         units = self.gateway.containers()

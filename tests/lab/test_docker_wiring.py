@@ -138,3 +138,17 @@ def test_a_task_swarm_starts_after_a_kill_is_pinned_when_it_appears(ctx: LabCont
     while not engine.updates and time.monotonic() < deadline:
         time.sleep(0.05)
     assert {path for path, _ in engine.updates} == {f"/containers/{c}/update" for c in ("g", "t1", "t2")}
+
+
+def test_pinning_passes_over_a_task_that_stopped_since_it_was_listed() -> None:
+    from deploylab.platform.docker_engine import EngineError
+
+    class Stopping(RecordingEngine):
+        def request(self, method: str, path: str, params: dict | None = None, **kwargs: object) -> None:
+            if path == "/containers/t1/update":
+                raise EngineError("cannot update a stopped container", 500)
+            super().request(method, path, params, **kwargs)
+
+    engine = Stopping()
+    Swarm(engine, "lab").pin("0")
+    assert sorted(path for path, _ in engine.updates) == ["/containers/g/update", "/containers/t2/update"]
