@@ -153,6 +153,11 @@ class Driver(ABC):
         """What each unit is doing now; a model that cannot tell cheaply says "?"."""
         return [UnitState(u.name, u.kind, u.services, "?") for u in self.units()]
 
+    def memory_groups(self) -> dict[str, str]:
+        """Each unit's memory cgroup as the kernel names it in an out-of-memory kill (platform/oom.py), e.g.
+        /docker/<id>; a model that cannot tell leaves its units out."""
+        return {}
+
     @abstractmethod
     def footprint(self) -> Footprint:
         """What the model keeps on disk besides the source tree: environments or images."""

@@ -179,6 +179,8 @@ class FaultFigures:
     outage_s: float | None
     recovered: bool
     error: str | None = None  # the fault could not be carried out: its figures mean nothing
+    oom_killed_s: float | None = None  # the kernel killed the target for memory (its first such kill)
+    oom_watched: bool = False  # the kernel's log was read for the target's kills (oom_killed_s None: none)
 
     def to_json(self) -> JsonObject:
         return {
@@ -190,7 +192,8 @@ class FaultFigures:
             "restart_seen_s": self.restart_seen_s, "done_s": self.done_s, "fault_end_s": self.fault_end_s,
             "back_within_threshold_s": self.back_within_threshold_s,
             "time_to_recover_s": self.time_to_recover_s, "outage_s": self.outage_s,
-            "recovered": self.recovered, "error": self.error,
+            "recovered": self.recovered, "error": self.error, "oom_killed_s": self.oom_killed_s,
+            "oom_watched": self.oom_watched,
         }
 
     @classmethod
@@ -205,7 +208,8 @@ class FaultFigures:
             restart_seen_s=raw["restart_seen_s"], done_s=raw["done_s"], fault_end_s=raw["fault_end_s"],
             back_within_threshold_s=raw["back_within_threshold_s"],
             time_to_recover_s=raw["time_to_recover_s"], outage_s=raw["outage_s"],
-            recovered=raw["recovered"], error=raw["error"],
+            recovered=raw["recovered"], error=raw["error"], oom_killed_s=raw.get("oom_killed_s"),
+            oom_watched=raw.get("oom_watched", False),
         )
 
 

@@ -31,6 +31,7 @@ from deploylab.measure.records import DeploymentInfo, HostSpeed, Pinning, RunMet
 from deploylab.measure.sampler import Sampler
 from deploylab.measure.scenarios import Scenario
 from deploylab.measure.seed import seed
+from deploylab.platform import oom
 from deploylab.platform.probe import http_status
 from deploylab.platform.progress import Progress
 from deploylab.report import write_reports
@@ -66,6 +67,27 @@ class EventLog:
             self.events.append(event)
             with self.path.open("a") as handle:
                 handle.write(json.dumps(event) + "\n")
+
+
+def memory_groups(driver: Driver) -> dict[str, str]:
+    try:
+        return driver.memory_groups()
+    except (LabError, OSError):
+        return {}
+
+
+def note_oom_kills(events: EventLog, groups: dict[str, str], since: float, until: float) -> None:
+    """An event per out-of-memory kill of a unit during the load, at the kernel's time."""
+    if not groups:
+        return
+    try:
+        log = oom.kernel_log()
+    except oom.Unreadable as exc:
+        events("oom-unknown", {"why": str(exc)})
+        return
+    events("oom-watched", {"units": sorted(groups)})
+    for kill in oom.kills(log, groups, since, until, oom.boot_time()):
+        events("oom-kill", {"t": kill.t, "unit": kill.unit, "memcg": kill.memcg, "pid": kill.pid})
 
 
 def new_run_id(model: str, scenario: str) -> str:
@@ -302,6 +324,7 @@ def _load(run: _Run) -> bool:
     run_time = scenario.duration_s + (ctx.up_timeout if tail is not None else 0.0)
     command = locust_command(ctx, scenario, run.deployment.base_url, out_dir, run_time)
     run.note(locust_command=tuple(command))
+    groups = memory_groups(run.driver)  # before any fault: a replaced container's group is the one killed
     t0 = time.time()
     process = subprocess.Popen(command, cwd=ctx.root, stdout=subprocess.DEVNULL,
                                stderr=(out_dir / "locust.stderr").open("w"), start_new_session=True)
@@ -329,6 +352,7 @@ def _load(run: _Run) -> bool:
         run.sampler.watch_generator(None)
     run.note(load=(t0, min(time.time(), t0 + run_time)))
     events("load-end", {"exit_code": process.returncode})
+    note_oom_kills(events, groups, t0, time.time())
     if process.returncode not in (0, 1):  # 1: some requests failed, which a fault run expects
         raise LabError(f"locust exited with {process.returncode}; see {out_dir / 'locust.log'}")
     return False

@@ -57,6 +57,9 @@ class SupervisedDriver(ProcessDriver):
         where = hashlib.sha256(str(self.ctx.state_dir.resolve()).encode()).hexdigest()[:8]
         return f"deploylab/{self.name}-{self.ctx.port_offset}-{where}"
 
+    def memory_groups(self) -> dict[str, str]:
+        return {unit: f"/{self.cgroup_name}/{unit}" for unit in self.unit_limits()}
+
     def supervisor_config(self, secrets: dict[str, str]) -> dict[str, Any]:
         limits = self.unit_limits()
         units = []

@@ -71,9 +71,12 @@ def _since(t: float, t0: float) -> float:
     return round(t - t0, 2)
 
 
-def _restart_seen(events: list[dict[str, Any]], hosts: set[str], after: float) -> float | None:
-    seen = [e["t"] for e in events
-            if e["kind"] in ("unit-up-seen", "unit-restart-seen") and e.get("unit") in hosts and e["t"] > after]
+RESTARTS = ("unit-up-seen", "unit-restart-seen")
+
+
+def _first(events: list[dict[str, Any]], kinds: tuple[str, ...], hosts: set[str], after: float,
+           before: float = float("inf")) -> float | None:
+    seen = [e["t"] for e in events if e["kind"] in kinds and e.get("unit") in hosts and after < e["t"] < before]
     return min(seen, default=None)
 
 
@@ -93,8 +96,15 @@ def fault_figures(
     after = analysis.by_group(requests, during_end, segment_end)
     radius = analysis.blast_radius(before, during, scenario.thresholds)
     hosts = {name for name, services in units if fault.service in services} | ({fault.unit} if fault.unit else set())
-    restart = _restart_seen(events, hosts, at) if fault.until_s is None else None
-    fault_end = t0 + fault.until_s if fault.until_s is not None else max(restart or at, done or at)
+    # an assault may end in a restart too: a leak past the unit's limit is killed by the kernel (oom-kill events
+    # come from the kernel's log, platform/oom.py) and its fault lasts until the unit is back
+    restart = _first(events, RESTARTS, hosts, at, segment_end if fault.until_s is not None else float("inf"))
+    oom_killed = _first(events, ("oom-kill",), hosts, at, segment_end)
+    oom_watched = any(e["kind"] == "oom-watched" and hosts <= set(e["units"]) for e in events)
+    if fault.until_s is None:
+        fault_end = max(restart or at, done or at)
+    else:
+        fault_end = max(t0 + fault.until_s, restart or at)
     broken = [group for group, verdict in radius.items() if verdict]
     back = analysis.recovered_at(bins, t0, before, broken, fault_end, scenario.thresholds, BIN_S, until=segment_end)
     return FaultFigures(
@@ -105,6 +115,7 @@ def fault_figures(
         before=_rounded(before), during=_rounded(during), after=_rounded(after),
         blast_radius=radius,
         restart_seen_s=_rel(restart, t0),
+        oom_killed_s=_rel(oom_killed, t0), oom_watched=oom_watched,
         done_s=_rel(done, t0),
         fault_end_s=_rel(fault_end, t0),
         back_within_threshold_s=_rel(back, t0),

@@ -62,6 +62,8 @@ def recovery_line(fault: FaultFigures) -> str:
     if fault.error:
         return f"{f.kind} {f.target} at {f.at_s:.1f} s: NOT CARRIED OUT ({fault.error}); the figures above mean nothing"
     restart = f"restart seen at {fault.restart_seen_s} s; " if fault.restart_seen_s is not None else ""
+    if fault.oom_killed_s is not None:
+        restart = f"killed by the kernel for memory at {fault.oom_killed_s} s; " + restart
     if fault.done_s is not None and fault.done_s - f.at_s >= 1.0:
         restart = f"carried out by {fault.done_s} s; " + restart
     if not fault.recovered:

@@ -290,6 +290,14 @@ class Driver(BaseDriver):
             raise LabError(f"model c: Vagrant's inventory has no private_ip for {', '.join(sorted(missing))}")
         return machines
 
+    def memory_groups(self) -> dict[str, str]:
+        """A machine of the docker provider is a container: its services' groups lie below the machine's."""
+        if self.provider != "docker" or not state.read_state(self.model_dir):
+            return {}
+        engine = DockerEngine()
+        found = {machine: (engine.container(f"{self.prefix}-{machine}") or {}).get("Id") for machine in MACHINES}
+        return {machine: f"/docker/{cid}" for machine, cid in found.items() if cid}
+
     def _memory(self, machine: str) -> int | None:
         if self.provider != "docker":
             return None  # a real VM's size is in the Vagrantfile's table; not read back here

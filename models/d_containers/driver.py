@@ -187,6 +187,9 @@ class Driver(BaseDriver):
             out.append(Unit(unit, "container", (service,), f"http://{ip}:{port}" if ip else ""))
         return out
 
+    def memory_groups(self) -> dict[str, str]:
+        return {unit: f"/docker/{container_id}" for unit, container_id in self.topology().containers().items()}
+
     def container_id(self, unit: str) -> str:
         found = self.topology().containers()
         if unit not in found:

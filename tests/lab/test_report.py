@@ -79,6 +79,26 @@ def test_the_generators_own_start_is_not_load(tmp_path):
     assert summary.generator == GeneratorLoad(cpu_max_percent=30.0, limit_percent=85.0, overloaded=False)
 
 
+def test_a_leak_killed_for_memory_lasts_until_the_unit_is_back(tmp_path):
+    scenario = Scenario("leak-grades", "leak past the limit", "steady", 30, 10, 10, 1, 8,
+                        faults=(Fault(at_s=9.5, until_s=11, kind="leak", service="grades"),))
+    _write_requests(tmp_path / "requests.123.csv")  # grades down from 10 to 13 s
+    events = [{"t": T0 + 9.9, "kind": "oom-kill", "unit": "grades"}, {"t": T0 + 12.5, "kind": "unit-restart-seen",
+              "unit": "grades"}, {"t": T0 + 31, "kind": "oom-watched", "units": ["grades"]}]
+    fault = write_reports(tmp_path, _meta(scenario), events, [], 85.0).faults[0]
+    assert (fault.oom_killed_s, fault.oom_watched, fault.restart_seen_s) == (9.9, True, 12.5)
+    assert fault.fault_end_s == 12.5 and fault.time_to_recover_s == 0.5  # from the restart, not the assault's end
+    assert "killed by the kernel for memory at 9.9 s" in (tmp_path / "summary.md").read_text()
+
+
+def test_without_the_kernels_log_a_kill_for_memory_is_unknown(tmp_path):
+    scenario = Scenario("leak-grades", "leak", "steady", 30, 10, 10, 1, 8,
+                        faults=(Fault(at_s=9.5, until_s=11, kind="leak", service="grades"),))
+    _write_requests(tmp_path / "requests.123.csv")
+    fault = write_reports(tmp_path, _meta(scenario), [], [], 85.0).faults[0]
+    assert (fault.oom_killed_s, fault.oom_watched) == (None, False)
+
+
 def test_a_fault_that_broke_nothing_has_no_outage(tmp_path):
     scenario = Scenario("cpu-grades", "busy grades", "steady", 30, 10, 10, 1, 8,
                         faults=(Fault(at_s=20, until_s=25, kind="cpu", service="grades"),))
