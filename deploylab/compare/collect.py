@@ -67,9 +67,10 @@ def load_start(run_dir: Path) -> float | None:
     return None
 
 
-def group_downtime(run_dir: Path, summary: RunSummary, fault: FaultFigures) -> dict[str, dict[str, float]] | None:
+def group_downtime(run_dir: Path, summary: RunSummary, fault: FaultFigures) -> dict[str, dict[str, float | None]] | None:
     """Per group, seconds (1-s bins) from the fault on in which the group was failed, or degraded/slow,
-    against its own baseline and the run's thresholds. None without the request log."""
+    against its own baseline and the run's thresholds, and cut_off_s: the window's length when its last bin
+    was still failed or degraded (the seconds are then a lower bound). None without the request log."""
     t0 = load_start(run_dir)
     files = sorted(run_dir.glob("requests.*.csv"))
     if t0 is None or not files:
@@ -82,8 +83,10 @@ def group_downtime(run_dir: Path, summary: RunSummary, fault: FaultFigures) -> d
     result = {}
     for group in GROUPS:
         verdicts = [analysis.verdict(b, fault.before[group], summary.thresholds) for b in bins[group][at:until]]
+        cut = bool(verdicts) and verdicts[-1] in ("failed", "degraded", "slow")
         result[group] = {"failed_s": float(sum(v == "failed" for v in verdicts)),
-                         "degraded_s": float(sum(v in ("degraded", "slow") for v in verdicts))}
+                         "degraded_s": float(sum(v in ("degraded", "slow") for v in verdicts)),
+                         "cut_off_s": float(until - at) if cut else None}
     return result
 
 
@@ -130,12 +133,16 @@ def _add_fault(model: ModelColumn, run_dir: Path, summary: RunSummary) -> None:
             slot = entry.groups[group]
             slot.verdict.append(fault.blast_radius.get(group))
             if downtime:
-                slot.failed_s.append(downtime[group]["failed_s"])
-                slot.degraded_s.append(downtime[group]["degraded_s"])
+                slot.failed_s.append(downtime[group]["failed_s"] or 0.0)
+                slot.degraded_s.append(downtime[group]["degraded_s"] or 0.0)
+                slot.cut_off_s.append(downtime[group]["cut_off_s"])
         entry.time_to_recover_s.append(fault.time_to_recover_s)
         entry.outage_s.append(fault.outage_s)
         entry.recovered.append(fault.recovered)
         entry.restart_seen_s.append(fault.restart_seen_s)
+        if fault.oom_watched:  # else the lab could not tell, and says "?"
+            killed = fault.oom_killed_s
+            entry.oom_killed_s.append(None if killed is None else round(killed - fault.fault.at_s, 2))
 
 
 def _add_run(model: ModelColumn, run_dir: Path, summary: RunSummary) -> ModelColumn:

@@ -111,8 +111,12 @@ def fault_sentence(name: str, entry: FaultColumn) -> str:
         found = verdict(entry.groups[group].verdict)
         if found:
             seconds = _seconds(entry.groups[group], found)
-            hit.setdefault(found, []).append(group + ("" if seconds is None else f" {seconds:.0f} s"))
+            at_least = "≥ " if entry.groups[group].cut_off() is not None else ""  # cut off by the window's end
+            hit.setdefault(found, []).append(group + ("" if seconds is None else f" {at_least}{seconds:.0f} s"))
     what = f"In {_name(name)}, {entry.kind} {entry.target}"
+    killed = [t for t in entry.oom_killed_s if t is not None]
+    if killed:
+        what += f" (the kernel killed it for memory {median(killed):.1f} s into the fault)"
     if not hit:
         return f"{what} left every group within its baseline."
     text = f"{what}: " + "; ".join(f"{kind} {', '.join(groups)}" for kind, groups in hit.items())

@@ -205,13 +205,23 @@ class GroupFaultColumn:
     verdict: list[str | None] = field(default_factory=list)
     failed_s: list[float] = field(default_factory=list)
     degraded_s: list[float] = field(default_factory=list)
+    # the window's length when the group was still failed or degraded at its end (the seconds are a lower
+    # bound, cut off there), else None
+    cut_off_s: list[float | None] = field(default_factory=list)
 
     def to_json(self) -> JsonObject:
-        return {"verdict": list(self.verdict), "failed_s": list(self.failed_s), "degraded_s": list(self.degraded_s)}
+        found: JsonObject = {"verdict": list(self.verdict), "failed_s": list(self.failed_s),
+                             "degraded_s": list(self.degraded_s)}
+        return found | ({"cut_off_s": list(self.cut_off_s)} if self.cut_off_s else {})  # written since it is known
+
+    def cut_off(self) -> float | None:
+        """The window's length when most repeats ended still broken: their seconds are a lower bound."""
+        cut = [c for c in self.cut_off_s if c is not None]
+        return max(cut) if cut and len(cut) * 2 > len(self.cut_off_s) else None
 
     @classmethod
     def from_json(cls, raw: JsonObject) -> GroupFaultColumn:
-        return cls(list(raw["verdict"]), list(raw["failed_s"]), list(raw["degraded_s"]))
+        return cls(list(raw["verdict"]), list(raw["failed_s"]), list(raw["degraded_s"]), list(raw.get("cut_off_s", [])))
 
 
 @dataclass(frozen=True)
@@ -225,19 +235,21 @@ class FaultColumn:
     outage_s: list[float | None] = field(default_factory=list)
     recovered: list[bool] = field(default_factory=list)
     restart_seen_s: list[float | None] = field(default_factory=list)
+    oom_killed_s: list[float | None] = field(default_factory=list)  # from the fault: the kernel's kill for memory
 
     def to_json(self) -> JsonObject:
         return {"kind": self.kind, "target": self.target,
                 "groups": {group: slot.to_json() for group, slot in self.groups.items()},
                 "time_to_recover_s": list(self.time_to_recover_s), "outage_s": list(self.outage_s),
-                "recovered": list(self.recovered), "restart_seen_s": list(self.restart_seen_s)}
+                "recovered": list(self.recovered), "restart_seen_s": list(self.restart_seen_s)} | (
+                    {"oom_killed_s": list(self.oom_killed_s)} if self.oom_killed_s else {})
 
     @classmethod
     def from_json(cls, raw: JsonObject) -> FaultColumn:
         return cls(raw["kind"], raw["target"],
                    {group: GroupFaultColumn.from_json(slot) for group, slot in raw["groups"].items()},
                    list(raw["time_to_recover_s"]), list(raw["outage_s"]), list(raw["recovered"]),
-                   list(raw["restart_seen_s"]))
+                   list(raw["restart_seen_s"]), list(raw.get("oom_killed_s", [])))
 
 
 @dataclass(frozen=True)

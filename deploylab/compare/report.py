@@ -28,7 +28,8 @@ FAULT_TITLES = {
     "crash-grades": "Fault: kill -9 whatever hosts Grades",
     "crash-students": "Fault: kill -9 whatever hosts Students",
     "cpu-grades": "Fault: two busy threads inside Grades",
-    "leak-grades": "Fault: Grades leaks memory",
+    "leak-grades": "Fault: Grades leaks memory past its limit",
+    "crash-grades-one": "Fault: one unit of Grades is killed (one of two replicas in Swarm)",
     "slow-grades": "Fault: Grades answers late",
     "errors-grades": "Fault: half of Grades' answers fail",
 }

@@ -131,7 +131,12 @@ def group_cell(entry: FaultColumn | None, group: str) -> str:
     if found is None:
         return "within"
     seconds = median(slot.failed_s if found == "failed" else slot.degraded_s)
-    return found if seconds is None else f"{found} {seconds:.0f} s"
+    if seconds is None:
+        return found
+    window = slot.cut_off()
+    if window is not None:  # still broken when the window ended: a lower bound, not a duration
+        return f"{found} ≥ {seconds:.0f} s (cut off: {window:.0f}-s window)"
+    return f"{found} {seconds:.0f} s"
 
 
 def recovery_cell(entry: FaultColumn | None, values: Callable[[FaultColumn], Sequence[float | None]]) -> str:
@@ -160,7 +165,19 @@ def fault(models: Models, scenario: str, title: str) -> Table:
     rows = [(GROUP_TITLES[g], verdict_of(g)) for g in GROUPS]
     rows += [("time to recover s", lambda m: recovery_cell(entry(m), _time_to_recover)),
              ("outage s (from the fault)", lambda m: recovery_cell(entry(m), _outage))]
+    if any(e is not None and e.kind == "leak" for e in map(entry, models.values())):
+        rows.append(("killed for memory s (from the fault)", lambda m: oom_cell(entry(m))))
     return _table(scenario, title, models, scenario, rows)
+
+
+def oom_cell(entry: FaultColumn | None) -> str:
+    """When the kernel killed the target for memory; "no kill" when it did not, "?" when the lab could not tell."""
+    if entry is None:
+        return MISSING
+    if not entry.oom_killed_s:
+        return "?"
+    killed = [t for t in entry.oom_killed_s if t is not None]
+    return "no kill" if not killed else number(killed)
 
 
 def redeploy(models: Models) -> Table:

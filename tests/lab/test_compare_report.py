@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from deploylab.compare import collect, findings, questions, report, tables
-from deploylab.compare.records import Comparison, Isolation, ModelColumn, PhaseWarning
+from deploylab.compare.records import Comparison, FaultColumn, Isolation, ModelColumn, PhaseWarning
 from tests.lab.compare_fixtures import matrix_runs
 
 
@@ -20,7 +20,7 @@ def test_findings_name_the_models_and_their_numbers(tmp_path: Path) -> None:
     assert findings.startup(models).startswith("A was ready fastest from a cold start: 2.50 s (B 4.00 s)")
     assert findings.capacity(models) == "A sustained the most within the SLO: 300 req/s; B 240 req/s (-20 %)."
     crash = findings.fault(models, "crash-grades")
-    assert "In A, kill grades: failed students 8 s, grades 8 s, web 8 s; not back" in crash
+    assert "In A, kill grades: failed students ≥ 8 s, grades ≥ 8 s, web ≥ 8 s; not back" in crash  # cut off
     assert "(no restart was seen)" in crash
     assert "In B, kill grades: failed grades 2 s; back within the thresholds 1.5 s after the fault ended (outage 3.0 s)." in crash
     assert "web page p95 was lowest in A (40 ms) and highest in B (65 ms)" in findings.latency(models)
@@ -35,7 +35,7 @@ def test_tables_have_a_column_per_model_and_say_why_a_cell_is_empty(tmp_path: Pa
     assert table.rows[0] == ["cold: first up after down (the build before it timed apart, below)", "2.50", "4.00", "—"]
     assert table.notes == ["d: skipped: no Docker engine answered"]
     crash = tables.fault(models, "crash-grades", "crash")
-    assert crash.rows[1] == ["Grades API", "failed 8 s", "failed 2 s", "—"]
+    assert crash.rows[1] == ["Grades API", "failed ≥ 8 s (cut off: 8-s window)", "failed 2 s", "—"]
     assert crash.rows[3][1:3] == ["not back", "1.5"]
 
 
@@ -83,3 +83,14 @@ def test_each_fault_gets_a_timeline_per_model_from_the_request_logs(tmp_path: Pa
     report.write(doc, tmp_path / "elsewhere" / "latest")
     assert "No timeline for crash-grades" in (tmp_path / "elsewhere" / "latest" / "COMPARISON.md").read_text()
     assert not (tmp_path / "elsewhere" / "latest" / "charts" / "crash-grades-timeline.svg").exists()
+
+
+def test_the_leak_table_says_when_the_kernel_killed_for_memory_or_that_it_cannot_tell(tmp_path: Path) -> None:
+    models = _models(tmp_path)
+    killed = FaultColumn("leak", "grades", oom_killed_s=[0.7])
+    models["a"] = replace(models["a"], faults={**models["a"].faults, "leak-grades": killed})
+    models["b"] = replace(models["b"], faults={**models["b"].faults, "leak-grades": FaultColumn("leak", "grades")})
+    table = tables.fault(models, "leak-grades", "leak")
+    assert table.rows[-1] == ["killed for memory s (from the fault)", "0.7", "?"]
+    assert tables.oom_cell(FaultColumn("leak", "grades", oom_killed_s=[None])) == "no kill"
+    assert "the kernel killed it for memory 0.7 s into the fault" in findings.fault_sentence("a", killed)
