@@ -1,7 +1,7 @@
 """The fault timeline of a run: each fault fired on schedule, through the driver or the chaos middleware.
 
 Out-of-process kinds (kill, stop, start) go to `driver.fault` on every unit that hosts the fault's
-service (or on the one unit named); a redeploy goes once, to the first, and rolls out to every replica.
+service (or on the one unit named; with params.replicas = N on the first N of them); a redeploy goes once, to the first, and rolls out to every replica.
 In-process kinds go over HTTP to the service's chaos middleware (deploylab.measure.chaos), which works the same
 for every model. A `stop` with `until_s` is followed by a `start`; an in-process assault with `until_s`
 lasts `until_s - at_s` seconds.
@@ -51,10 +51,13 @@ def fire(driver: Driver, deployment: Deployment, action: Action, chaos_prefix: s
     fault = action.fault
     if action.kind in DRIVER_FAULTS:
         units = targets(driver, fault)
+        params = {key: value for key, value in fault.params.items() if key != "replicas"}
         if action.kind == "redeploy":  # one new version of the service, rolled out over all its replicas at once
             units = units[:1]
+        elif "replicas" in fault.params:  # this many of the service's units (a model with one has only that one)
+            units = units[:int(fault.params["replicas"])]
         for unit in units:
-            driver.fault(unit, action.kind, **fault.params)
+            driver.fault(unit, action.kind, **params)
         return {"fault": action.kind, "via": "driver", "units": units, "service": fault.service}
     params = dict(fault.params)
     if fault.until_s is not None and action.kind != "crash":

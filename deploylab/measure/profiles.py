@@ -31,16 +31,21 @@ class RoundsPlan:
     sweep_rounds: tuple[int, ...]
     mix: str = MIX
 
-FAULT_SCENARIOS = ("crash-grades", "crash-students", "cpu-grades", "leak-grades", "slow-grades", "errors-grades")
+FAULT_SCENARIOS = ("crash-grades", "crash-grades-one", "crash-students", "cpu-grades", "leak-grades", "slow-grades", "errors-grades")
 # Phases made of several scenarios in one load run (scenarios.chained). Steady load, the assaults on Grades and
 # its redeploy leave nothing to restart, so quick runs them back to back: steady first (its figures are the
 # lead's, before any fault, and the lead is every fault's baseline), then each fault; the redeploy last, as it
 # may take long to roll out. Five Locust runs fewer per model.
-CHAINS = {"grades-chain": ("steady", "cpu-grades", "leak-grades", "slow-grades", "errors-grades", "redeploy-grades")}
+CHAINS = {"grades-chain": ("steady", "cpu-grades", "leak-grades", "slow-grades", "errors-grades", "redeploy-grades"),
+          # quick's isolation experiments: a CPU hog under the quotas, then a leak past the memory limit
+          "isolation-chain": ("steady", "cpu-grades", "leak-grades")}
+# Faults that end in a restart, so their part needs the restart time: a kill, and a leak, which meets the unit's
+# memory limit and is killed by the kernel.
+RESTARTING = ("kill", "leak")
 # Non-destructive phases first, crashes last: the matrix keeps one deployment up between phases and
 # only brings it up again when a phase left it broken (model A after a crash: nothing restarts it).
 ORDER = ("steady", "capacity", "cpu-grades", "leak-grades", "slow-grades", "errors-grades",
-         "redeploy-grades", "crash-students", "crash-grades")
+         "redeploy-grades", "crash-students", "crash-grades-one", "crash-grades")
 ALL_MODELS = ("a", "a-monolith", "b", "c", "d", "d-swarm")  # a-monolith: A with in-process calls, beside a
 
 
@@ -81,7 +86,7 @@ class Profile:
     def duration_s(self, scenario: Scenario) -> float:
         if scenario.shape == "step":
             return self.capacity_s
-        return self.restart_s if any(f.kind == "kill" for f in scenario.faults) else self.load_s
+        return self.restart_s if any(f.kind in RESTARTING for f in scenario.faults) else self.load_s
 
     def estimate_s(self, overhead_s: float = 3.0) -> float:
         """Rough time per model, for the ETA: load, plus seed/idle/warm-up/Locust start per run, plus start-up."""
@@ -112,9 +117,9 @@ PROFILES: dict[str, Profile] = {
         rounds=RoundsPlan(rounds=2, cost_rate=50, cost_s=3, sweep_rates=(50, 100), sweep_step_s=2, sweep_rounds=(0,)),
     ),
     "quick": Profile(
-        "quick", "start-up, footprint and one crash per model, then cost per request and the latency–load curve of "
-        "every model in three interleaved rounds",
-        ("crash-grades",),
+        "quick", "start-up, footprint, a CPU hog and a leak past the memory limit in Grades and one crash per model, "
+        "then cost per request and the latency–load curve of every model in three interleaved rounds",
+        ("isolation-chain", "crash-grades"),
         load_s=9, capacity_s=20, restart_s=12, users=10, capacity_users=50, warmup_s=0.5, idle_s=3,
         repeats=1, run_idle_s=0.5,
         rounds=RoundsPlan(rounds=3, cost_rate=150, cost_s=8, sweep_rates=(100, 150, 200, 250, 300, 400),

@@ -17,7 +17,7 @@ def test_full_runs_every_fault_and_the_redeploy_quick_measures_fewer_things_well
     assert set(profiles.FAULT_SCENARIOS) <= set(chosen) and {"steady", "capacity", "redeploy-grades"} <= set(chosen)
     assert profiles.get("full").repeats == 3 and profiles.get("quick").repeats == 1
     quick = profiles.get("quick")
-    assert quick.measured() == ["crash-grades"]
+    assert quick.measured() == ["steady", "cpu-grades", "leak-grades", "crash-grades"]  # the isolation experiments
     plan = quick.plan()
     assert plan is not None and plan.rounds >= 3  # enough rounds to rank on (intervals.MIN_ROUNDS)
     assert plan.cost_rate in plan.sweep_rates  # the sweep shows whether every model holds the common rate
@@ -31,9 +31,10 @@ def test_a_profile_rescales_the_fault_timeline() -> None:
     assert profiles.get("smoke").scenario("capacity").users == 40
 
 
-def test_kills_get_the_longer_restart_window() -> None:
+def test_kills_and_leaks_get_the_longer_restart_window() -> None:
     quick = profiles.get("quick")
     assert quick.scenario("crash-grades").duration_s == quick.restart_s
+    assert quick.scenario("leak-grades").duration_s == quick.restart_s  # the kernel kills it at its memory limit
     assert quick.scenario("slow-grades").duration_s == quick.load_s
     assert quick.scenario("capacity").duration_s == quick.capacity_s and quick.scenario("capacity").think_scale == 0
 
