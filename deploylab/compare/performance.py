@@ -20,6 +20,8 @@ from deploylab.compare.tables import GROUP_TITLES, Section, Table
 from deploylab.measure.rounds import CostRun, Performance, Sweep
 
 MISSING = "—"
+# every round measured no more CPU than the host spends at rest: the run was too short or the host too noisy
+NOISE = "within the host's noise"
 
 
 def _order(performance: Performance) -> list[str]:
@@ -82,15 +84,24 @@ def cost_table(performance: Performance, reference: str) -> Table:
     def row(label: str, cell) -> None:  # noqa: ANN001 - a cell of one model
         table.rows.append([label, *(cell(m) for m in models)])
 
-    row("CPU-s per 1000 requests, whole host less generator and lab: median (range)",
-        lambda m: _range([c.per_1000 for c in _costs(performance, m) if c.per_1000], 3))
-    row(f"ratio to {reference} (95 % interval)", lambda m: "1" if m == reference else (
-        f"{intervals[m].estimate:.2f} ({intervals[m].low:.2f}–{intervals[m].high:.2f})" if m in intervals else MISSING))
+    def figures(m: str, figure: Callable[[CostRun], float | None], digits: int = 3) -> str:
+        values = [v for c in _costs(performance, m) if (v := figure(c))]
+        return _range(values, digits) if values or not _costs(performance, m) else NOISE
+
+    def ratio(m: str, found: dict[str, Interval]) -> str:
+        if m == reference:
+            return "1"
+        if m in found:
+            return f"{found[m].estimate:.2f} ({found[m].low:.2f}–{found[m].high:.2f})"
+        return "not measurable" if _costs(performance, m) else MISSING
+
     units = cost_intervals(performance, reference, units_per_1000)
+    row("CPU-s per 1000 requests, whole host less generator and lab: median (range)",
+        lambda m: figures(m, lambda c: c.per_1000))
+    row(f"ratio to {reference} (95 % interval)", lambda m: ratio(m, intervals))
     row("the units' own CPU-s per 1000 (no dockerd, shims, kernel): median (range)",
-        lambda m: _range([v for c in _costs(performance, m) if (v := units_per_1000(c))], 3))
-    row(f"units' own: ratio to {reference} (95 % interval)", lambda m: "1" if m == reference else (
-        f"{units[m].estimate:.2f} ({units[m].low:.2f}–{units[m].high:.2f})" if m in units else MISSING))
+        lambda m: figures(m, units_per_1000))
+    row(f"units' own: ratio to {reference} (95 % interval)", lambda m: ratio(m, units))
     row("rounds", lambda m: str(len(_costs(performance, m))))
     row("answered requests per round", lambda m: _range([float(c.ok) for c in _costs(performance, m)], 0))
     row("failed requests per round", lambda m: _range([float(c.failed) for c in _costs(performance, m)], 0))
@@ -107,6 +118,8 @@ def cost_table(performance: Performance, reference: str) -> Table:
         f"rounds are interleaved (order rotated each round: {'; '.join(', '.join(o) for o in performance.order)}); "
         f"the interval is a percentile bootstrap over paired rounds (each model against {reference} of the same "
         "round). A ratio is ranked only when its interval excludes 1.",
+        f"\"{NOISE}\": in every round the model's CPU over the window was no more than the host spends at rest "
+        "over the same time (a run too short for the host's noise); there is then no ratio to give.",
     ]
     return table
 

@@ -66,6 +66,16 @@ def test_the_tables_state_rounds_sample_sizes_and_the_knee() -> None:
     assert tables.sections(None) == []
 
 
+def test_a_cost_no_higher_than_the_host_at_rest_is_said_to_be_noise_not_left_blank() -> None:
+    found = performance(3, ratio_b=0.0)  # b's window never rose above the host's rate at rest
+    cost = tables.cost_table(found, "a")
+    rows = {row[0]: row[1:] for row in cost.rows}
+    assert rows["CPU-s per 1000 requests, whole host less generator and lab: median (range)"] == [
+        "1.000 (1.000–1.300)", tables.NOISE]
+    assert rows["ratio to a (95 % interval)"] == ["1", "not measurable"]
+    assert "b" not in tables.cost_intervals(found, "a")
+
+
 def test_open_loop_rows_are_read_with_their_step(tmp_path: Path) -> None:
     (tmp_path / "requests.1.csv").write_text(
         "t,group,ms,outcome,name,method,status,lag_ms,step,rate\n"
