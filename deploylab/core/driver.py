@@ -153,6 +153,16 @@ class Driver(ABC):
         """What each unit is doing now; a model that cannot tell cheaply says "?"."""
         return [UnitState(u.name, u.kind, u.services, "?") for u in self.units()]
 
+    def replicas(self, service: str) -> list[str]:
+        """A service's units when more than one sits behind one address, so that the entry reaches one of them per
+        request and an in-process fault must go to each itself (replica_chaos); empty when the entry reaches the
+        service's one instance."""
+        return []
+
+    def replica_chaos(self, unit: str, kind: str, params: dict[str, Any], token: str, prefix: str) -> dict[str, Any]:
+        """An in-process fault POSTed to one replica's own chaos middleware, not through the entry: its answer."""
+        raise LabError(f"model {self.name} reaches each service through its entry, not replica by replica")
+
     def memory_groups(self) -> dict[str, str]:
         """Each unit's memory cgroup as the kernel names it in an out-of-memory kill (platform/oom.py), e.g.
         /docker/<id>; a model that cannot tell leaves its units out."""

@@ -3,7 +3,8 @@
 Out-of-process kinds (kill, stop, start) go to `driver.fault` on every unit that hosts the fault's
 service (or on the one unit named; with params.replicas = N on the first N of them); a redeploy goes once, to the first, and rolls out to every replica.
 In-process kinds go over HTTP to the service's chaos middleware (deploylab.measure.chaos), which works the same
-for every model. A `stop` with `until_s` is followed by a `start`; an in-process assault with `until_s`
+for every model: through the entry, or, where the entry balances over replicas (Swarm), to each replica itself
+(params.replicas = N: the first N). A `stop` with `until_s` is followed by a `start`; an in-process assault with `until_s`
 lasts `until_s - at_s` seconds.
 """
 
@@ -59,11 +60,29 @@ def fire(driver: Driver, deployment: Deployment, action: Action, chaos_prefix: s
         for unit in units:
             driver.fault(unit, action.kind, **params)
         return {"fault": action.kind, "via": "driver", "units": units, "service": fault.service}
-    params = dict(fault.params)
+    params = {key: value for key, value in fault.params.items() if key != "replicas"}
     if fault.until_s is not None and action.kind != "crash":
         params["duration_s"] = round(fault.until_s - fault.at_s, 2)
-    answer = chaos.inject(deployment.base_url, fault.service, action.kind, params, deployment.chaos_token, chaos_prefix)
-    return {"fault": action.kind, "via": "chaos", "service": fault.service, "params": params, "answer": answer}
+    replicas = fault.params.get("replicas")
+    return {"fault": action.kind, "service": fault.service, "params": params,
+            **inject(driver, deployment.base_url, deployment.chaos_token, fault.service, action.kind, params,
+                     chaos_prefix, None if replicas is None else int(replicas))}
+
+
+def inject(driver: Driver, base_url: str, token: str, service: str, kind: str, params: dict[str, Any],
+           chaos_prefix: str, replicas: int | None = None) -> dict[str, Any]:
+    """An in-process fault: through the entry, or to each replica of a service the entry balances over (the
+    first `replicas` of them), so that it reaches every instance meant and none twice."""
+    units = driver.replicas(service)
+    if not units:
+        return {"via": "chaos", "answer": chaos.inject(base_url, service, kind, params, token, chaos_prefix)}
+    if kind not in chaos.KINDS:
+        raise LabError(f"unknown fault {kind!r}: choose one of {', '.join(chaos.KINDS)}")
+    if not token:
+        raise LabError("this deployment has no chaos token: fault injection is off")
+    units = units[:replicas] if replicas is not None else units
+    answers = {unit: driver.replica_chaos(unit, kind, params, token, chaos_prefix) for unit in units}
+    return {"via": "replicas", "units": units, "answer": answers}
 
 
 class Timeline(threading.Thread):

@@ -19,7 +19,7 @@ import json
 import os
 import socket
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -237,6 +237,18 @@ class DockerEngine:
     def logs(self, ref: str, tail: int = 40) -> str:
         raw = self._read("GET", f"/containers/{ref}/logs", {"stdout": 1, "stderr": 1, "tail": tail})
         return _demux(raw).decode(errors="replace")
+
+    def exec(self, ref: str, cmd: Sequence[str], env: Mapping[str, str] | None = None,
+             timeout: float = 30.0) -> tuple[int, str]:
+        """`docker exec` in a running container: the command's exit code and its output (stdout and stderr)."""
+        json_body = {"Content-Type": "application/json"}
+        created = self.request("POST", f"/containers/{ref}/exec", body=json.dumps({
+            "Cmd": list(cmd), "Env": [f"{key}={value}" for key, value in (env or {}).items()],
+            "AttachStdout": True, "AttachStderr": True}).encode(), headers=json_body)
+        raw = self._read("POST", f"/exec/{created['Id']}/start", body=json.dumps({"Detach": False, "Tty": False}).encode(),
+                         headers=json_body, timeout=timeout)
+        code = (self.request("GET", f"/exec/{created['Id']}/json") or {}).get("ExitCode")
+        return (-1 if code is None else int(code)), _demux(raw).decode(errors="replace")
 
     def build(
         self,

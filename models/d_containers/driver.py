@@ -8,6 +8,7 @@ host-built wheelhouse, see images.py) and are tagged by a hash of their inputs, 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import signal
@@ -32,6 +33,14 @@ from .stats import sample_container
 from .topology import Compose, Swarm
 
 progress = functools.partial(lab_progress, model="d")
+
+# Run inside a replica (docker exec): POST a fault to the service's own chaos middleware on its own port.
+POST_TO_OWN_MIDDLEWARE = """
+import os, sys, urllib.request
+request = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method="POST", headers={
+    "Content-Type": "application/json", "X-Chaos-Token": os.environ["DEPLOYLAB_CHAOS_TOKEN"]})
+print(urllib.request.urlopen(request, timeout=10).read().decode())
+"""
 
 
 class Driver(BaseDriver):
@@ -186,6 +195,22 @@ class Driver(BaseDriver):
             port = self.ctx.manifest.services[service].port if service in self.ctx.manifest.services else self.ctx.manifest.entry_port
             out.append(Unit(unit, "container", (service,), f"http://{ip}:{port}" if ip else ""))
         return out
+
+    def replicas(self, service: str) -> list[str]:
+        if not self.swarm_mode():
+            return []  # compose: one container per service, which the entry reaches
+        return sorted(unit for unit in self.topology().containers() if unit.startswith(f"{service}."))  # <service>.<slot>
+
+    def replica_chaos(self, unit: str, kind: str, params: dict[str, Any], token: str, prefix: str) -> dict[str, Any]:
+        """Swarm's entry balances over the replicas: a fault and its end must reach the one(s) meant, so each
+        is posted from inside its container to the service's own port."""
+        port = self.ctx.manifest.services[unit.split(".")[0]].port
+        code, out = self.engine.exec(self.container_id(unit), [
+            "python", "-c", POST_TO_OWN_MIDDLEWARE, f"http://127.0.0.1:{port}{prefix}/{kind}", json.dumps(params),
+        ], env={"DEPLOYLAB_CHAOS_TOKEN": token})
+        if code != 0:
+            raise LabError(f"model d: the {kind} fault did not reach {unit}: {out.strip()[-300:]}")
+        return json.loads(out or "{}")
 
     def memory_groups(self) -> dict[str, str]:
         return {unit: f"/docker/{container_id}" for unit, container_id in self.topology().containers().items()}

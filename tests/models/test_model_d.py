@@ -6,6 +6,7 @@ Never skipped in CI (CI installs and starts Docker); elsewhere skipped only when
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import threading
 import time
@@ -17,6 +18,7 @@ from deploylab_models.d_containers import cli
 
 from deploylab.core.driver import Deployment, Driver, LabContext
 from deploylab.core.errors import LabError
+from deploylab.measure import faults
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.probe import http_status
 
@@ -181,6 +183,37 @@ def test_swarm_rolls_grades_without_failing_students(swarm_d: tuple[Driver, Depl
             host = engine.container(cid)["HostConfig"]
             limit = driver.ctx.manifest.services[service].limits
             assert (host["Memory"], host["NanoCpus"]) == (limit.memory_bytes, round(limit.cpus * 1e9)), unit
+
+
+def test_swarm_assault_reaches_every_replica_and_its_reset_too(swarm_d: tuple[Driver, Deployment],
+                                                                 engine: DockerEngine) -> None:
+    driver, deployment = swarm_d
+    prefix, port = driver.ctx.manifest.chaos_prefix, driver.ctx.manifest.services["grades"].port
+    listing = ("import os, sys, urllib.request as u; print(u.urlopen(u.Request(sys.argv[1], "
+               "headers={'X-Chaos-Token': os.environ['TOKEN']})).read().decode())")
+
+    def active() -> dict[str, list[str]]:  # each replica's own listing, read inside its container
+        found = {}
+        for unit in ("grades.1", "grades.2"):
+            code, out = engine.exec(driver.container_id(unit), ["python", "-c", listing, f"http://127.0.0.1:{port}{prefix}"],
+                                    env={"TOKEN": deployment.chaos_token})
+            assert code == 0, out
+            found[unit] = [a["kind"] for a in json.loads(out)["active"]]
+        return found
+
+    def inject(kind: str, params: dict, replicas: int | None = None) -> dict:
+        return faults.inject(driver, deployment.base_url, deployment.chaos_token, "grades", kind, params, prefix, replicas)
+
+    assert inject("latency", {"ms": 300, "duration_s": 60})["units"] == ["grades.1", "grades.2"]
+    assert active() == {"grades.1": ["latency"], "grades.2": ["latency"]}
+    started = time.monotonic()
+    assert http_status(deployment.base_url + "/grades?limit=1", timeout=5) == 200
+    assert time.monotonic() - started >= 0.3
+    inject("reset", {})
+    assert active() == {"grades.1": [], "grades.2": []}
+    assert inject("latency", {"ms": 300, "duration_s": 60}, replicas=1)["units"] == ["grades.1"]
+    assert active() == {"grades.1": ["latency"], "grades.2": []}
+    inject("reset", {})
 
 
 class RecordingTopology:

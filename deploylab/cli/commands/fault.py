@@ -1,7 +1,8 @@
 """`deploylab fault MODEL UNIT KIND [key=value ...]`: break one unit.
 
 kill/stop/start/redeploy come from the model's driver; latency/errors/cpu/leak/crash/reset go to the
-service's chaos middleware through the entry address, with the deployment's token.
+service's chaos middleware with the deployment's token: through the entry address, or to each replica
+where the entry balances over several (Swarm).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from deploylab.core import state
 from deploylab.core.driver import DRIVER_FAULTS, LabContext
 from deploylab.core.errors import LabError
 from deploylab.core.registry import MODELS, make_driver
-from deploylab.measure import chaos
+from deploylab.measure import chaos, faults
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +37,7 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     token = state.deployment_secrets(ctx.model_dir(args.model)).get("chaos_token", "")
     # A deployment's recorded entry; the lab's own when none was recorded (model C's state before it did).
     base_url = recorded.get("base_url") or ctx.base_url
-    answer = chaos.inject(base_url, args.unit, args.kind, params, token, ctx.manifest.chaos_prefix)
-    print(f"{args.kind} {args.unit}: {answer}")
+    done = faults.inject(make_driver(args.model, ctx), base_url, token, args.unit, args.kind, dict(params),
+                         ctx.manifest.chaos_prefix)
+    print(f"{args.kind} {args.unit}: {done['answer']}")
     return 0
