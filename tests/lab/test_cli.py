@@ -80,6 +80,12 @@ def test_every_verb_declares_its_own_arguments() -> None:
     for verb in cli.VERBS:
         assert callable(cli._command(verb).add_arguments), verb
     assert cli.make_parser().parse_args(["build", "d", "--swarm"]).swarm
+    assert cli.make_parser().parse_args(["run", "--model", "d", "--swarm", "--scenario", "crash-grades-one"]).swarm
+
+
+def test_a_variant_flag_on_the_wrong_model_is_one_line_and_exit_2(capsys) -> None:  # noqa: ANN001
+    assert cli.main(["run", "--model", "b", "--swarm"]) == 2
+    assert capsys.readouterr().err == "deploylab: --swarm is model D's option, not model b's\n"
     assert "a, b, c, d" in cli.make_parser()._subparsers._group_actions[0].choices["up"].format_help()  # type: ignore[union-attr]
 
 

@@ -1,4 +1,4 @@
-"""`deploylab run --model M --scenario S [--profile smoke|quick|full] [--duration S] [--users N]`: one measured run.
+"""`deploylab run --model M [--swarm | --monolith] --scenario S [--profile smoke|quick|full] [--duration S] [--users N]`: one measured run.
 
 Writes reports/runs/<id>/ (Locust CSVs, request log, samples, events, summary.json/.md, report.html)
 and prints the report's path. Scenarios: loadtests/scenarios.toml.
@@ -12,6 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from deploylab.cli.commands.up import add_variant_arguments, check_model_options
 from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError, UsageError
 from deploylab.core.registry import MODELS, make_driver
@@ -22,6 +23,7 @@ from deploylab.platform.ports import free_port
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", choices=sorted(MODELS), help="deployment model (required unless --list)")
+    add_variant_arguments(parser)
     parser.add_argument("--scenario", default="steady", help="a scenario of loadtests/scenarios.toml (default steady)")
     parser.add_argument("--profile", default=None, choices=sorted(profiles.PROFILES),
                         help="run the scenario as this comparison profile does (smoke: seconds); default: as written")
@@ -51,6 +53,7 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
         raise UsageError("--json goes with --list (a run writes summary.json in its folder)")
     if not args.model:
         raise UsageError("--model is required: one of " + ", ".join(MODELS))
+    check_model_options(args)
     scenario = (profiles.get(args.profile).scenario(args.scenario) if args.profile
                 else scenarios.load(args.scenario))
     if args.duration is not None:

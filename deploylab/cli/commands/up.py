@@ -16,6 +16,10 @@ from deploylab.measure.seed import seed
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help=f"the deployment model: {', '.join(MODELS)}")
+    add_variant_arguments(parser)
+
+
+def add_variant_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--swarm", action="store_true", help="model D: a single-node Docker Swarm")
     parser.add_argument("--monolith", action="store_true",
                         help="model A: Web calls Students and Grades in-process, not over HTTP (a true monolith)")
@@ -24,6 +28,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 def check_model_options(args: argparse.Namespace) -> None:
     if getattr(args, "monolith", False) and args.model != "a":
         raise UsageError(f"--monolith is model A's option, not model {args.model}'s")
+    if getattr(args, "swarm", False) and args.model != "d":
+        raise UsageError(f"--swarm is model D's option, not model {args.model}'s")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
