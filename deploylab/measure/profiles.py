@@ -117,9 +117,10 @@ PROFILES: dict[str, Profile] = {
         rounds=RoundsPlan(rounds=2, cost_rate=50, cost_s=3, sweep_rates=(50, 100), sweep_step_s=2, sweep_rounds=(0,)),
     ),
     "quick": Profile(
-        "quick", "start-up, footprint, a CPU hog and a leak past the memory limit in Grades and one crash per model, "
-        "then cost per request and the latency–load curve of every model in three interleaved rounds",
-        ("isolation-chain", "crash-grades"),
+        "quick", "start-up, footprint, a CPU hog and a leak past the memory limit in Grades, the kill of one Grades "
+        "unit and of all of them, per model; then cost per request and the latency–load curve of every model in "
+        "three interleaved rounds",
+        ("isolation-chain", "crash-grades-one", "crash-grades"),
         load_s=9, capacity_s=20, restart_s=12, users=10, capacity_users=50, warmup_s=0.5, idle_s=3,
         repeats=1, run_idle_s=0.5,
         rounds=RoundsPlan(rounds=3, cost_rate=150, cost_s=8, sweep_rates=(100, 150, 200, 250, 300, 400),

@@ -29,7 +29,8 @@ class Fault:
 
     @property
     def target(self) -> str:
-        return self.unit or self.service
+        target = self.unit or self.service
+        return f"{target} (one unit)" if self.params.get("replicas") == 1 else target
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
