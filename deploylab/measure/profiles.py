@@ -36,7 +36,10 @@ FAULT_SCENARIOS = ("crash-grades", "crash-grades-one", "crash-students", "cpu-gr
 # its redeploy leave nothing to restart, so quick runs them back to back: steady first (its figures are the
 # lead's, before any fault, and the lead is every fault's baseline), then each fault; the redeploy last, as it
 # may take long to roll out. Five Locust runs fewer per model.
-CHAINS = {"grades-chain": ("steady", "cpu-grades", "leak-grades", "slow-grades", "errors-grades", "redeploy-grades"),
+# The slow dependency is the last assault: under the open loop it can leave a model overloaded for long after it
+# ends (A: pages wait on Grades' calls queued behind them in the same server), and an assault after it could
+# not be injected into a server that does not answer; the redeploy goes through the driver, whatever the load.
+CHAINS = {"grades-chain": ("steady", "cpu-grades", "leak-grades", "errors-grades", "slow-grades", "redeploy-grades"),
           # quick's isolation experiments: a CPU hog under the quotas, then a leak past the memory limit
           "isolation-chain": ("steady", "cpu-grades", "leak-grades")}
 # Faults that end in a restart, so their part needs the restart time: a kill, and a leak, which meets the unit's
@@ -77,7 +80,12 @@ class Profile:
             return scenarios.chained(name, [self.scenario(part) for part in CHAINS[name]])
         capacity = name == "capacity"
         loaded = scenarios.load(name, users=self.capacity_users if capacity else self.users)
-        return replace(loaded.rescaled(self.duration_s(loaded)), warmup_s=self.warmup_s, profile=self.name)
+        shaped = replace(loaded.rescaled(self.duration_s(loaded)), warmup_s=self.warmup_s, profile=self.name)
+        if capacity or self.rounds is None:
+            return shaped
+        # Every other phase, the faults' too, under the rounds' open loop at the cost rate: a load every model
+        # holds (half the lowest knee measured here), the same for each, and one that a fault cannot slow down.
+        return replace(shaped, rate=self.rounds.cost_rate, mix=self.rounds.mix)
 
     def measured(self) -> list[str]:
         """The scenarios this profile reports on, chains spelt out."""

@@ -145,6 +145,8 @@ def locust_command(
         "--users", str(scenario.users), "--spawn-rate", str(scenario.spawn_rate),
         "--run-time", f"{max(1, round(run_time_s))}s",
         "--shape", scenario.shape, "--think-scale", str(scenario.think_scale),
+        *(["--arrival-rate", f"{scenario.rate:g}", *(["--mix", scenario.mix] if scenario.mix else [])]
+          if scenario.rate is not None else []),
         "--csv", str(out_dir / "locust"), "--csv-full-history",
         "--request-log", str(out_dir / "requests.csv"),
         "--only-summary", "--loglevel", "WARNING", "--logfile", str(out_dir / "locust.log"),
@@ -329,7 +331,7 @@ def _load(run: _Run) -> bool:
     process = subprocess.Popen(command, cwd=ctx.root, stdout=subprocess.DEVNULL,
                                stderr=(out_dir / "locust.stderr").open("w"), start_new_session=True)
     run.note(load=(t0, t0 + scenario.duration_s))
-    events("load-start", {"pid": process.pid, "users": scenario.users, "shape": scenario.shape})
+    events("load-start", {"pid": process.pid, "users": scenario.users, "shape": scenario.shape, "rate": scenario.rate})
     run.sampler.watch_generator(process.pid)
     timeline = Timeline(run.driver, run.deployment, scenario.faults, t0, events, ctx.manifest.chaos_prefix)
     run.timeline = timeline

@@ -65,6 +65,17 @@ class Scenario:
     thresholds: Thresholds = Thresholds()
     profile: str = "as written"  # or the profile that shaped it (deploylab.measure.profiles)
     steady_s: float = 0.0  # a chained run's lead with no fault: its stretch stands for the steady scenario
+    # open loop: this many arrivals per second whatever the answers do, each to a group drawn by `mix`
+    # (loadtests/open_loop.py); users, spawn_rate and think_scale are then unused. None: the closed-loop users.
+    rate: float | None = None
+    mix: str = ""
+
+    @property
+    def load(self) -> str:
+        """The load in words, for reports and progress lines."""
+        if self.rate is not None:
+            return f"open loop at {self.rate:g} req/s, mix {self.mix or 'of the users'}"
+        return f"shape {self.shape}, {self.users} users"
 
     def to_json(self) -> dict[str, Any]:
         """asdict, with the timeline last (summary.json's order)."""
@@ -99,8 +110,8 @@ def chained(name: str, parts: list[Scenario]) -> Scenario:
         raise LabError(f"cannot chain {name!r}: no part has a fault")
     first = faulted[0]
     for part in parts:
-        if (part is not lead and len(part.faults) != 1) or (part.shape, part.users, part.think_scale) != (
-                first.shape, first.users, first.think_scale):
+        if (part is not lead and len(part.faults) != 1) or (part.shape, part.users, part.think_scale, part.rate) != (
+                first.shape, first.users, first.think_scale, first.rate):
             raise LabError(f"cannot chain {part.name!r} into {name!r}: parts need one fault each and the same load")
     steady_s = lead.duration_s if lead else 0.0
     faults, clock = [], steady_s or first.faults[0].at_s  # a lead is the baseline: the first fault follows it
@@ -164,6 +175,8 @@ def load(
             slo_p95_ms=float(slo["p95_ms"]),
             slo_error_rate=float(slo["error_rate"]),
             thresholds=Thresholds(**thresholds),
+            rate=float(spec["rate"]) if "rate" in spec else None,
+            mix=str(spec.get("mix", "")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise LabError(f"scenario {name!r} in {path.name} is malformed: {exc}") from None

@@ -21,7 +21,7 @@ def headline(summary: RunSummary) -> list[str]:
     lines = [
         f"Model {summary.model} ({summary.model_title}), scenario {scenario.name} "
         f"({scenario.profile} profile): {scenario.description}",
-        f"Load: shape {scenario.shape}, {scenario.users} users, {scenario.duration_s:.0f} s after a "
+        f"Load: {scenario.load}, {scenario.duration_s:.0f} s after a "
         f"{scenario.warmup_s:.0f} s warm-up; {summary.requests_logged} requests logged.",
         f"Machine: {machine.cpu_model}, {machine.cores} cores, {machine.memory_bytes / 2**30:.1f} GiB, "
         f"kernel {machine.kernel}. Pinning: system under test on CPUs {pinning.sut_cpus or 'any'}, "

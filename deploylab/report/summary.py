@@ -170,7 +170,8 @@ def summarize(
     scenario = meta.scenario
     requests = analysis.read_requests(sorted(out_dir.glob("requests.*.csv")))
     t0, load_end = meta.load_window
-    ramp = scenario.users / max(scenario.spawn_rate, 0.1) + 1.0
+    # the closed loop's users arrive at spawn_rate; the open loop's schedule runs at its rate from its first second
+    ramp = 1.0 if scenario.rate is not None else scenario.users / max(scenario.spawn_rate, 0.1) + 1.0
     first_fault = min((f.at_s for f in scenario.faults), default=None)
     baseline_start = t0 + min(ramp, first_fault / 2 if first_fault else ramp)
     bins = analysis.timeline(requests, t0, max(load_end, t0 + BIN_S), BIN_S)

@@ -19,19 +19,21 @@ def figure_rows(figures: dict[str, Figures]) -> list[list[str]]:
 
 
 def fault_rows(fault: FaultFigures) -> list[list[str]]:
-    """One row per group: p95 and failed/degraded % before / during / after, and its blast-radius verdict."""
+    """One row per group: p95, failed/degraded % and the requests they rest on, before / during / after, and its
+    blast-radius verdict."""
     rows = []
     for group, verdict in {**fault.blast_radius, "all": None}.items():
         cells = [group]
         for window in (fault.before, fault.during, fault.after):
             f = window[group]
-            cells.append(f"{_num(f.p95)} / {_num(100 * f.error_rate, 1)} / {_num(100 * f.degraded_rate, 1)}")
+            cells.append(f"{_num(f.p95)} / {_num(100 * f.error_rate, 1)} / {_num(100 * f.degraded_rate, 1)} "
+                         f"/ {f.count}")
         cells.append(verdict or ("" if group == "all" else "within"))
         rows.append(cells)
     return rows
 
 
-FAULT_COLUMNS = ("group", "before p95 ms / failed % / degraded %", "during", "after", "blast radius")
+FAULT_COLUMNS = ("group", "before: p95 ms / failed % / degraded % / requests", "during", "after", "blast radius")
 RESOURCE_COLUMNS = ("unit", "memory source", "CPU % under load", "memory idle MiB", "memory load mean MiB",
                     "memory load max MiB", "overhead MiB")
 

@@ -24,7 +24,7 @@ from deploylab.cli.context import build_context
 from deploylab.core import state
 from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError
-from deploylab.measure import scenarios
+from deploylab.measure import profiles, scenarios
 from deploylab.measure.runner import locust_command
 from tests.lab.compare_fixtures import matrix_runs
 
@@ -214,3 +214,16 @@ def test_live_runs_locust_with_its_web_ui_on_loopback(lab: LabContext, tmp_path:
     i = live.index("--web-host")
     assert live[i:i + 8] == ["--web-host", "127.0.0.1", "--web-port", "8765", "--autostart", "--autoquit", "5", "--host"]
     assert cli.make_parser().parse_args(["run", "--model", "a", "--live"]).live
+
+
+def test_a_profiled_phase_runs_locust_in_the_open_loop_at_the_cost_rate(lab: LabContext, tmp_path: Path) -> None:
+    quick = profiles.get("quick")
+    for name in ("steady", "crash-grades", "isolation-chain"):  # the faults' load is the rounds' own
+        assert (quick.scenario(name).rate, quick.scenario(name).mix) == (150, profiles.MIX), name
+    assert quick.scenario("capacity").rate is None and scenarios.load("crash-grades").rate is None
+    command = locust_command(lab, quick.scenario("crash-grades"), "http://127.0.0.1:8600", tmp_path, 12)
+    i = command.index("--arrival-rate")
+    assert command[i:i + 4] == ["--arrival-rate", "150", "--mix", profiles.MIX]
+    assert "--arrival-rate" not in locust_command(lab, scenarios.load("steady"), "http://127.0.0.1:8600", tmp_path, 30)
+    assert cli.main(["run", "--model", "a", "--users", "5", "--rate", "50"]) == 2  # one loop or the other
+

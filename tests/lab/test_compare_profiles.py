@@ -49,6 +49,7 @@ def test_smoke_chains_steady_the_assaults_and_the_redeploy_back_to_back() -> Non
     steady, *parts = [quick.scenario(name) for name in profiles.CHAINS[CHAIN]]
     assert steady.name == "steady" and not steady.faults and chain.steady_s == steady.duration_s
     assert [f.name for f in chain.faults] == [p.name for p in parts] and parts[-1].name == "redeploy-grades"
+    assert parts[-2].name == "slow-grades"  # the last assault: it may leave a model overloaded well after it ends
     # steady's stretch (the baseline), then each part's fault and its after-time, in order
     first = parts[0].faults[0]
     assert chain.faults[0].at_s == steady.duration_s

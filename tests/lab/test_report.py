@@ -61,6 +61,9 @@ def test_fault_run_report(tmp_path):
     assert RunSummary.from_json(written) == summary  # what the reports read is what the file holds
     markdown = (tmp_path / "summary.md").read_text()
     assert "| grades |" in markdown and "failed" in markdown and "WARNING" in markdown
+    grades_row = next(line for line in markdown.splitlines() if line.startswith("| grades |") and "failed" in line)
+    before = fault.before["grades"]  # each window's figures with the requests they rest on
+    assert f"/ {before.count} |" in grades_row and "shape steady, 10 users" in markdown
     page = (tmp_path / "report.html").read_text()
     assert page.count("<svg") == 5
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched: opens offline

@@ -1,4 +1,4 @@
-"""`deploylab run --model M [--swarm | --monolith] --scenario S [--profile smoke|quick|full] [--duration S] [--users N]`: one measured run.
+"""`deploylab run --model M [--swarm | --monolith] --scenario S [--profile smoke|quick|full] [--duration S] [--users N | --rate R]`: one measured run.
 
 Writes reports/runs/<id>/ (Locust CSVs, request log, samples, events, summary.json/.md, report.html)
 and prints the report's path. Scenarios: loadtests/scenarios.toml.
@@ -29,7 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run the scenario as this comparison profile does (smoke: seconds); default: as written")
     parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                         help="measured load time; the fault timeline is rescaled in proportion")
-    parser.add_argument("--users", type=int, default=None, help="peak simulated users")
+    parser.add_argument("--users", type=int, default=None, help="peak simulated users (the closed loop)")
+    parser.add_argument("--rate", type=float, default=None, metavar="REQ_PER_S",
+                        help="open loop: this many arrivals per second in the fixed mix, instead of users")
     parser.add_argument("--out", default=None, metavar="DIR", help="default: reports/runs/<id>")
     parser.add_argument("--no-pin", action="store_true", help="do not split the cores between the model and Locust")
     parser.add_argument("--keep-up", action="store_true", help="leave the model up if the run started it")
@@ -58,8 +60,14 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
                 else scenarios.load(args.scenario))
     if args.duration is not None:
         scenario = scenario.rescaled(args.duration)
+    if args.users is not None and args.rate is not None:
+        raise UsageError("--users (closed loop) and --rate (open loop) exclude each other")
     if args.users is not None:
-        scenario = replace(scenario, users=args.users)
+        scenario = replace(scenario, users=args.users, rate=None)
+    if args.rate is not None:
+        if not args.rate > 0:
+            raise UsageError("--rate must be above 0 req/s")
+        scenario = replace(scenario, rate=args.rate, mix=scenario.mix or profiles.MIX)
     ctx = pinned(ctx, enable=not args.no_pin)
     keep_lab_off(ctx.sut_cpus)
     if args.live:
@@ -74,7 +82,7 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     run_id = new_run_id(args.model, scenario.name)
     out_dir = Path(args.out).resolve() if args.out else ctx.root / "reports" / "runs" / run_id
     print(f"run {run_id}: model {args.model}, scenario {scenario.name}, {scenario.duration_s:.0f} s, "
-          f"{scenario.users} users -> {out_dir}", file=sys.stderr, flush=True)
+          f"{scenario.load} -> {out_dir}", file=sys.stderr, flush=True)
     result = run_scenario(ctx, driver, scenario, out_dir, profile=args.profile or scenario.profile, keep_up=args.keep_up)
     if result.partial:
         print("interrupted: the report covers what was measured (marked partial)", file=sys.stderr)
