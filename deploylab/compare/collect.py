@@ -132,6 +132,9 @@ def _add_fault(model: ModelColumn, run_dir: Path, summary: RunSummary) -> None:
         for group in GROUPS:
             slot = entry.groups[group]
             slot.verdict.append(fault.blast_radius.get(group))
+            if group in fault.before and group in fault.during:
+                slot.p99_before_ms.append(fault.before[group].p99)
+                slot.p99_during_ms.append(fault.during[group].p99)
             if downtime:
                 slot.failed_s.append(downtime[group]["failed_s"] or 0.0)
                 slot.degraded_s.append(downtime[group]["degraded_s"] or 0.0)

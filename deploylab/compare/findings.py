@@ -7,9 +7,9 @@ from collections.abc import Callable
 from deploylab_loadtests.groups import GROUPS
 
 from deploylab.compare.collect import REDEPLOY
-from deploylab.compare.figures import median, verdict
+from deploylab.compare.figures import MISSING, median, verdict
 from deploylab.compare.records import FaultColumn, GroupFaultColumn, ModelColumn
-from deploylab.compare.tables import GROUP_TITLES, MIB
+from deploylab.compare.tables import GROUP_TITLES, MIB, slowdown_cell
 
 Models = dict[str, ModelColumn]
 NOTHING = "No model has this figure in these runs."
@@ -117,6 +117,9 @@ def fault_sentence(name: str, entry: FaultColumn) -> str:
     killed = [t for t in entry.oom_killed_s if t is not None]
     if killed:
         what += f" (the kernel killed it for memory {median(killed):.1f} s into the fault)"
+    if entry.kind == "cpu":  # what a hog does to the others shows in their tails before any verdict moves
+        slower = [f"{g} {cell}" for g in GROUPS if (cell := slowdown_cell(entry, g)) != MISSING]
+        what += f" (p99 ms before → during: {', '.join(slower)})" if slower else ""
     if not hit:
         return f"{what} left every group within its baseline."
     text = f"{what}: " + "; ".join(f"{kind} {', '.join(groups)}" for kind, groups in hit.items())

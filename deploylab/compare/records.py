@@ -208,11 +208,14 @@ class GroupFaultColumn:
     # the window's length when the group was still failed or degraded at its end (the seconds are a lower
     # bound, cut off there), else None
     cut_off_s: list[float | None] = field(default_factory=list)
+    p99_before_ms: list[float | None] = field(default_factory=list)  # the group's p99 before the fault...
+    p99_during_ms: list[float | None] = field(default_factory=list)  # ...and during it
 
     def to_json(self) -> JsonObject:
         found: JsonObject = {"verdict": list(self.verdict), "failed_s": list(self.failed_s),
                              "degraded_s": list(self.degraded_s)}
-        return found | ({"cut_off_s": list(self.cut_off_s)} if self.cut_off_s else {})  # written since it is known
+        later = {"cut_off_s": self.cut_off_s, "p99_before_ms": self.p99_before_ms, "p99_during_ms": self.p99_during_ms}
+        return found | {key: list(value) for key, value in later.items() if value}  # written since they are known
 
     def cut_off(self) -> float | None:
         """The window's length when most repeats ended still broken: their seconds are a lower bound."""
@@ -221,7 +224,8 @@ class GroupFaultColumn:
 
     @classmethod
     def from_json(cls, raw: JsonObject) -> GroupFaultColumn:
-        return cls(list(raw["verdict"]), list(raw["failed_s"]), list(raw["degraded_s"]), list(raw.get("cut_off_s", [])))
+        return cls(list(raw["verdict"]), list(raw["failed_s"]), list(raw["degraded_s"]), list(raw.get("cut_off_s", [])),
+                   list(raw.get("p99_before_ms", [])), list(raw.get("p99_during_ms", [])))
 
 
 @dataclass(frozen=True)

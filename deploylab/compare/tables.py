@@ -162,12 +162,28 @@ def fault(models: Models, scenario: str, title: str) -> Table:
     def verdict_of(group: str) -> Cell:
         return lambda m: group_cell(entry(m), group)
 
+    def slowdown_of(group: str) -> Cell:
+        return lambda m: slowdown_cell(entry(m), group)
+
     rows = [(GROUP_TITLES[g], verdict_of(g)) for g in GROUPS]
     rows += [("time to recover s", lambda m: recovery_cell(entry(m), _time_to_recover)),
              ("outage s (from the fault)", lambda m: recovery_cell(entry(m), _outage))]
-    if any(e is not None and e.kind == "leak" for e in map(entry, models.values())):
+    kinds = {e.kind for e in map(entry, models.values()) if e is not None}
+    if "leak" in kinds:
         rows.append(("killed for memory s (from the fault)", lambda m: oom_cell(entry(m))))
+    if "cpu" in kinds:  # a hog fails nothing: what it does is slow its neighbours, below the verdicts' floor too
+        rows += [(f"{GROUP_TITLES[g]}: p99 ms before → during", slowdown_of(g)) for g in GROUPS]
     return _table(scenario, title, models, scenario, rows)
+
+
+def slowdown_cell(entry: FaultColumn | None, group: str) -> str:
+    """'6 → 16 (×2.8)': the group's p99 before and during the fault, medians over repeats."""
+    if entry is None or not entry.groups[group].p99_during_ms:
+        return MISSING
+    before, during = median(entry.groups[group].p99_before_ms), median(entry.groups[group].p99_during_ms)
+    if before is None or during is None:
+        return MISSING
+    return f"{before:.0f} → {during:.0f}" + (f" (×{during / before:.1f})" if before > 0 else "")
 
 
 def oom_cell(entry: FaultColumn | None) -> str:

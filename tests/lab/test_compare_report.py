@@ -94,3 +94,17 @@ def test_the_leak_table_says_when_the_kernel_killed_for_memory_or_that_it_cannot
     assert table.rows[-1] == ["killed for memory s (from the fault)", "0.7", "?"]
     assert tables.oom_cell(FaultColumn("leak", "grades", oom_killed_s=[None])) == "no kill"
     assert "the kernel killed it for memory 0.7 s into the fault" in findings.fault_sentence("a", killed)
+
+
+def test_the_cpu_hog_table_shows_each_groups_p99_before_and_during() -> None:
+    hog = FaultColumn("cpu", "grades")
+    for group, (before, during) in {"students": (5.7, 16.1), "grades": (6.3, 15.2), "web": (15.9, 40.9)}.items():
+        hog.groups[group].verdict.append(None)
+        hog.groups[group].p99_before_ms.append(before)
+        hog.groups[group].p99_during_ms.append(during)
+    models = {"a": ModelColumn("a", "a", faults={"cpu-grades": hog}), "b": ModelColumn("b", "b")}
+    rows = {row[0]: row[1:] for row in tables.fault(models, "cpu-grades", "hog").rows}
+    assert rows["Students API: p99 ms before → during"] == ["6 → 16 (×2.8)", "—"]
+    assert rows["Students API"] == ["within", "—"]  # under the verdicts' floor, yet nearly three times slower
+    assert FaultColumn.from_json(hog.to_json()) == hog
+    assert "(p99 ms before → during: students 6 → 16 (×2.8), grades 6 → 15 (×2.4)" in findings.fault_sentence("a", hog)
