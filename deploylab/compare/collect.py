@@ -241,5 +241,5 @@ def from_outcomes(outcomes: dict[str, Outcome]) -> dict[str, ModelColumn]:
     for key, outcome in outcomes.items():
         model = models.get(key) or ModelColumn.empty(key)
         columns[key] = replace(model, status=outcome.status, reason=outcome.reason,
-                               errors={**model.errors, **outcome.errors})
+                               errors={**model.errors, **outcome.errors}, inapplicable=dict(outcome.inapplicable))
     return columns

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from deploylab.compare.records import ModelColumn
 
 MISSING = "—"
+NOT_APPLICABLE = "n/a"  # the model has nothing the phase acts on (A: no gateway)
 SPREAD_LIMIT = 0.20  # repeats disagreeing by more than this share of their median: not to be trusted
 SEVERITY = {"failed": 3, "degraded": 2, "slow": 1, None: 0}
 
@@ -57,6 +58,8 @@ def verdict(values: Sequence[str | None]) -> str | None:
 def missing_reason(model: ModelColumn, phase: str) -> str:
     if model.status == "skipped":
         return f"skipped: {model.reason}"
+    if phase in model.inapplicable:
+        return f"does not apply: {model.inapplicable[phase]}"
     if phase in model.errors:
         return f"{phase} failed: {model.errors[phase]}"
     return f"{phase} not measured in these runs"

@@ -22,6 +22,7 @@ from deploylab.core import lifecycle
 from deploylab.core.driver import Driver, LabContext
 from deploylab.core.errors import LabError
 from deploylab.core.registry import make_driver
+from deploylab.measure.faults import cannot
 from deploylab.measure.profiles import Profile, parts
 from deploylab.measure.runner import pinned, run_scenario
 from deploylab.platform.probe import http_status
@@ -141,6 +142,7 @@ class _Model:
     log: Log
     runs: list[Path] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    inapplicable: dict[str, str] = field(default_factory=dict)
 
     def failed(self, phases: Iterable[str], exc: BaseException, line: str) -> None:
         """The phases' tables get the one-line reason; the log gets line."""
@@ -161,6 +163,11 @@ class _Model:
         repeats = self.profile.repeats
         self.clock.phase(self.key, name + (f" (repeat {repeat + 1}/{repeats})" if repeats > 1 else ""))
         driver = self.driver
+        why = cannot(driver, self.profile.scenario(name).faults)
+        if why:  # nothing for the fault to act on: a row that says so, not a run that breaks nothing
+            self.inapplicable |= dict.fromkeys(parts(name), why)
+            self.log(f"[compare] model {self.key}: {name} does not apply — {why}")
+            return
         if lifecycle.current(driver.ctx.state_dir) == driver.name and not _healthy(driver):
             lifecycle.take_down(driver)  # the last phase left it broken: the runner starts it afresh
         out_dir = self.runs_dir / (f"{self.compare_id}-{self.key}-{name}" + (f"-{repeat + 1}" if repeats > 1 else ""))
@@ -183,8 +190,9 @@ class _Model:
 
     def outcome(self) -> Outcome:
         if not self.runs:
-            return Outcome("failed", "; ".join(f"{k}: {v}" for k, v in self.errors.items()), [], self.errors)
-        return Outcome("measured", None, self.runs, self.errors)
+            return Outcome("failed", "; ".join(f"{k}: {v}" for k, v in self.errors.items()), [], self.errors,
+                           self.inapplicable)
+        return Outcome("measured", None, self.runs, self.errors, self.inapplicable)
 
 
 def run_model(

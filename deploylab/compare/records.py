@@ -290,6 +290,7 @@ class ModelColumn:
     faults: dict[str, FaultColumn] = field(default_factory=dict)
     warnings: list[PhaseWarning] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # phase -> why it has no figure
+    inapplicable: dict[str, str] = field(default_factory=dict)  # phase -> why the model has nothing it acts on
     machine: Machine | None = None
     pinning: Pinning | None = None
 
@@ -305,6 +306,7 @@ class ModelColumn:
             "capacity": self.capacity.to_json(), "latency": self.latency.to_json(),
             "faults": {name: fault.to_json() for name, fault in self.faults.items()},
             "warnings": [warning.to_json() for warning in self.warnings], "errors": dict(self.errors),
+            **({"inapplicable": dict(self.inapplicable)} if self.inapplicable else {}),  # as older documents read
             "machine": None if self.machine is None else self.machine.to_json(),
             "pinning": None if self.pinning is None else self.pinning.to_json(),
         }
@@ -319,6 +321,7 @@ class ModelColumn:
             capacity=CapacityColumn.from_json(raw["capacity"]), latency=LatencyColumn.from_json(raw["latency"]),
             faults={name: FaultColumn.from_json(fault) for name, fault in raw["faults"].items()},
             warnings=[PhaseWarning.from_json(warning) for warning in raw["warnings"]], errors=dict(raw["errors"]),
+            inapplicable=dict(raw.get("inapplicable", {})),  # not in comparisons made before it was
             machine=_machine(raw["machine"]), pinning=_pinning(raw["pinning"]),
         )
 
@@ -331,6 +334,7 @@ class Outcome:
     reason: str | None = None
     runs: list[Path] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # phase -> why it failed
+    inapplicable: dict[str, str] = field(default_factory=dict)  # phase -> why it was not run: nothing to act on
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,11 @@ FAULT_TITLES = {
     "cpu-grades": "Fault: two busy threads inside Grades",
     "leak-grades": "Fault: Grades leaks memory past its limit",
     "crash-grades-one": "Fault: one unit of Grades is killed (one of two replicas in Swarm)",
+    "poweroff-grades": "Fault: Grades' machine loses power, and is switched on again (C)",
+    "crash-gateway": "Fault: kill -9 the gateway, the one entry (B, C, D)",
     "slow-grades": "Fault: Grades answers late",
     "errors-grades": "Fault: half of Grades' answers fail",
+    "partition-grades": "Fault: packets to Grades are dropped (C, D)",
 }
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from deploylab_loadtests.groups import GROUPS
 
 from deploylab.compare.collect import REDEPLOY
-from deploylab.compare.figures import MISSING, median, missing_reason, number, verdict
+from deploylab.compare.figures import MISSING, NOT_APPLICABLE, median, missing_reason, number, verdict
 from deploylab.compare.records import FaultColumn, ModelColumn
 from deploylab.measure.analysis import PLATEAU_WITHIN
 
@@ -50,13 +50,14 @@ class Parts:
 
 def _table(key: str, title: str, models: Models, phase: str,
            rows: list[tuple[str, Cell]]) -> Table:
-    """Rows of (label, cell of one model); a '—' cell gets one note saying why, per model."""
+    """Rows of (label, cell of one model); a column of '—' or 'n/a' gets one note saying why, per model."""
     table = Table(key, title, ["", *models], [])
     for label, cell in rows:
-        table.rows.append([label, *(cell(model) for model in models.values())])
+        table.rows.append([label, *(NOT_APPLICABLE if phase in model.inapplicable else cell(model)
+                                    for model in models.values())])
     for name, model in models.items():
         column = [row[1 + list(models).index(name)] for row in table.rows]
-        if column and all(text == MISSING for text in column):
+        if column and all(text in (MISSING, NOT_APPLICABLE) for text in column):
             table.notes.append(f"{name}: {missing_reason(model, phase)}")
     return table
 

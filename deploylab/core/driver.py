@@ -22,7 +22,13 @@ UnitKind = Literal["process", "container", "vm"]
 
 # Faults a driver carries out from outside the unit. In-process faults (latency, errors,
 # cpu, leak, crash, reset) go through the chaos middleware over HTTP instead (deploylab.measure.chaos).
-DRIVER_FAULTS = ("kill", "stop", "start", "redeploy")
+# poweroff / poweron: the whole machine a service runs on, where the model has one per service (C).
+# partition / heal: packets to the unit dropped, in a network the lab made between the units (C, D).
+DRIVER_FAULTS = ("kill", "stop", "start", "redeploy", "poweroff", "poweron", "partition", "heal")
+MACHINE_FAULTS = ("poweroff", "poweron")
+NETWORK_FAULTS = ("partition", "heal")
+# A fault with until_s that the timeline undoes then: the service, the machine or the network is back at until_s.
+UNDO = {"stop": "start", "poweroff": "poweron", "partition": "heal"}
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,9 @@ class Driver(ABC):
 
     name: ClassVar[str]  # "a" | "b" | "c" | "d"
     title: ClassVar[str]  # one line for humans
+    has_gateway: ClassVar[bool] = True  # a gateway of its own gives the model its one entry (A's server is it)
+    has_machines: ClassVar[bool] = False  # one machine per service, which can lose power (C)
+    has_network: ClassVar[bool] = False  # a network the lab made between the units, which can be cut (C, D)
 
     def __init__(self, ctx: LabContext) -> None:
         self.ctx = ctx
@@ -148,6 +157,26 @@ class Driver(ABC):
     @abstractmethod
     def sample(self) -> dict[str, Sample]:
         """One resource reading per unit."""
+
+    def cannot(self, kind: str, service: str, replicas: int | None = None) -> str | None:
+        """Why this model has nothing for a fault to act on (None: it has), known before anything runs: A has no
+        gateway, only a model with one machine per service has a machine to power off, and only one whose units
+        talk over a network the lab made has a network to cut. A fault on some of a service's units (replicas)
+        where the model has no more than that many is the fault on all of them, measured as such."""
+        if replicas is not None and self.units_of(service) <= replicas:
+            return f"model {self.name} runs one unit of {service}: losing it is losing all of {service}"
+        if service == "gateway" and not self.has_gateway:
+            return f"model {self.name} has no gateway (its one server is the entry)"
+        if kind in MACHINE_FAULTS and not self.has_machines:
+            return f"model {self.name} has no machine of its own per service to power off"
+        if kind in NETWORK_FAULTS and not self.has_network:
+            return (f"model {self.name} has no network of its own between its services to cut (they call each "
+                    "other over the host's loopback)")
+        return None
+
+    def units_of(self, service: str) -> int:
+        """How many units host the service, as the model is configured (up or not)."""
+        return 1
 
     def unit_states(self) -> list[UnitState]:
         """What each unit is doing now; a model that cannot tell cheaply says "?"."""

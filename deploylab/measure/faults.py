@@ -4,8 +4,8 @@ Out-of-process kinds (kill, stop, start) go to `driver.fault` on every unit that
 service (or on the one unit named; with params.replicas = N on the first N of them); a redeploy goes once, to the first, and rolls out to every replica.
 In-process kinds go over HTTP to the service's chaos middleware (deploylab.measure.chaos), which works the same
 for every model: through the entry, or, where the entry balances over replicas (Swarm), to each replica itself
-(params.replicas = N: the first N). A `stop` with `until_s` is followed by a `start`; an in-process assault with `until_s`
-lasts `until_s - at_s` seconds.
+(params.replicas = N: the first N). A `stop` with `until_s` is followed by a `start`, a `poweroff` by a `poweron`; an
+in-process assault with `until_s` lasts `until_s - at_s` seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from deploylab.core.driver import DRIVER_FAULTS, Deployment, Driver
+from deploylab.core.driver import DRIVER_FAULTS, UNDO, Deployment, Driver
 from deploylab.core.errors import LabError
 from deploylab.measure import chaos
 from deploylab.measure.scenarios import Fault
@@ -34,8 +34,19 @@ class Action:
 
 def plan(faults: tuple[Fault, ...]) -> list[Action]:
     actions = [Action(f.at_s, f.kind, f, i) for i, f in enumerate(faults)]
-    actions += [Action(f.until_s, "start", f, i) for i, f in enumerate(faults) if f.kind == "stop" and f.until_s is not None]
+    actions += [Action(f.until_s, UNDO[f.kind], f, i) for i, f in enumerate(faults)
+                if f.kind in UNDO and f.until_s is not None]
     return sorted(actions, key=lambda action: action.at_s)
+
+
+def cannot(driver: Driver, faults: tuple[Fault, ...]) -> str | None:
+    """Why a model has nothing for one of these faults to act on (A has no gateway; only C has machines; one unit
+    of a service is all but Swarm have), before any load: a run that broke nothing would read as a model that nothing
+    breaks, and one that broke what another phase breaks would measure it twice."""
+    def replicas(fault: Fault) -> int | None:
+        return int(fault.params["replicas"]) if "replicas" in fault.params else None
+
+    return next((why for f in faults if (why := driver.cannot(f.kind, f.service, replicas(f)))), None)
 
 
 def targets(driver: Driver, fault: Fault) -> list[str]:
@@ -111,16 +122,30 @@ class Timeline(threading.Thread):
         return ", ".join(live) or "-"
 
     def run(self) -> None:
+        undo: dict[int, Action] = {}  # by fault: the action that ends what was done and has not come yet
         for action in self.actions:
             if self._halt.wait(max(0.0, self.t0 + action.at_s - time.time())):
-                return
-            fired = round(time.time() - self.t0, 2)
-            try:
-                done = fire(self.driver, self.deployment, action, self.chaos_prefix)
-                # at_s: when the action was carried out, which for a redeploy is many seconds after it was fired
-                self.on_event("fault", {"at_s": round(time.time() - self.t0, 2), "fired_s": fired,
-                                        "index": action.index, **done})
-            except (LabError, OSError) as exc:
-                self.on_event("fault-failed", {"fault": action.kind, "target": action.fault.target, "error": str(exc),
-                                               "index": action.index})
-        self.finished_at = time.time()
+                break
+            self._carry_out(action)
+            if action.kind in UNDO and action.fault.until_s is not None:
+                undo[action.index] = Action(action.fault.until_s, UNDO[action.kind], action.fault, action.index)
+            elif action.kind in UNDO.values():
+                undo.pop(action.index, None)
+        else:
+            self.finished_at = time.time()
+            return
+        # Stopped early (Ctrl-C, a failed load): a stopped unit, a machine without power or a cut network must not
+        # outlive the run.
+        for action in undo.values():
+            self._carry_out(action)
+
+    def _carry_out(self, action: Action) -> None:
+        fired = round(time.time() - self.t0, 2)
+        try:
+            done = fire(self.driver, self.deployment, action, self.chaos_prefix)
+            # at_s: when the action was carried out, which for a redeploy is many seconds after it was fired
+            self.on_event("fault", {"at_s": round(time.time() - self.t0, 2), "fired_s": fired,
+                                    "index": action.index, **done})
+        except (LabError, OSError) as exc:
+            self.on_event("fault-failed", {"fault": action.kind, "target": action.fault.target, "error": str(exc),
+                                           "index": action.index})

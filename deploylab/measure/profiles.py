@@ -31,7 +31,8 @@ class RoundsPlan:
     sweep_rounds: tuple[int, ...]
     mix: str = MIX
 
-FAULT_SCENARIOS = ("crash-grades", "crash-grades-one", "crash-students", "cpu-grades", "leak-grades", "slow-grades", "errors-grades")
+FAULT_SCENARIOS = ("crash-grades", "crash-grades-one", "poweroff-grades", "crash-students", "crash-gateway", "cpu-grades",
+                   "leak-grades", "slow-grades", "errors-grades", "partition-grades")
 # Phases made of several scenarios in one load run (scenarios.chained). Steady load, the assaults on Grades and
 # its redeploy leave nothing to restart, so quick runs them back to back: steady first (its figures are the
 # lead's, before any fault, and the lead is every fault's baseline), then each fault; the redeploy last, as it
@@ -42,13 +43,13 @@ FAULT_SCENARIOS = ("crash-grades", "crash-grades-one", "crash-students", "cpu-gr
 CHAINS = {"grades-chain": ("steady", "cpu-grades", "leak-grades", "errors-grades", "slow-grades", "redeploy-grades"),
           # quick's isolation experiments: a CPU hog under the quotas, then a leak past the memory limit
           "isolation-chain": ("steady", "cpu-grades", "leak-grades")}
-# Faults that end in a restart, so their part needs the restart time: a kill, and a leak, which meets the unit's
-# memory limit and is killed by the kernel.
-RESTARTING = ("kill", "leak")
+# Faults that end in a restart, so their part needs the restart time: a kill, a leak, which meets the unit's
+# memory limit and is killed by the kernel, and a machine's power cut, after which it boots.
+RESTARTING = ("kill", "leak", "poweroff")
 # Non-destructive phases first, crashes last: the matrix keeps one deployment up between phases and
 # only brings it up again when a phase left it broken (model A after a crash: nothing restarts it).
-ORDER = ("steady", "capacity", "cpu-grades", "leak-grades", "slow-grades", "errors-grades",
-         "redeploy-grades", "crash-students", "crash-grades-one", "crash-grades")
+ORDER = ("steady", "capacity", "cpu-grades", "leak-grades", "slow-grades", "errors-grades", "partition-grades",
+         "redeploy-grades", "crash-students", "crash-gateway", "crash-grades-one", "poweroff-grades", "crash-grades")
 ALL_MODELS = ("a", "a-monolith", "b", "c", "d", "d-swarm")  # a-monolith: A with in-process calls, beside a
 
 
@@ -126,10 +127,10 @@ PROFILES: dict[str, Profile] = {
     ),
     "quick": Profile(
         "quick", "start-up, footprint, a CPU hog and a leak past the memory limit in Grades, the kill of one Grades "
-        "unit and of all of them, per model; then cost per request and the latency–load curve of every model in "
-        "three interleaved rounds",
-        ("isolation-chain", "crash-grades-one", "crash-grades"),
-        load_s=9, capacity_s=20, restart_s=12, users=10, capacity_users=50, warmup_s=0.5, idle_s=3,
+        "unit and of all of them, the power cut of Grades' machine (C), per model; then cost per request and the "
+        "latency–load curve of every model in three interleaved rounds",
+        ("isolation-chain", "crash-grades-one", "poweroff-grades", "crash-grades"),
+        load_s=9, capacity_s=20, restart_s=16, users=10, capacity_users=50, warmup_s=0.5, idle_s=3,
         repeats=1, run_idle_s=0.5,
         rounds=RoundsPlan(rounds=3, cost_rate=150, cost_s=8, sweep_rates=(100, 150, 200, 250, 300, 400),
                           sweep_step_s=4, sweep_rounds=(0,)),

@@ -26,7 +26,7 @@ from deploylab.core import lifecycle, state
 from deploylab.core.driver import DRIVER_FAULTS, Deployment, Driver, LabContext
 from deploylab.core.errors import LabError
 from deploylab.measure import calibrate, machine
-from deploylab.measure.faults import Timeline
+from deploylab.measure.faults import Timeline, cannot
 from deploylab.measure.records import DeploymentInfo, HostSpeed, Pinning, RunMeta, RunSummary, UnitInfo
 from deploylab.measure.sampler import Sampler
 from deploylab.measure.scenarios import Scenario
@@ -217,6 +217,9 @@ def run_scenario(
 ) -> RunResult:
     """Run one scenario against one model and write its report into out_dir. `profile` is recorded only:
     the scenario passed in is already shaped by it (deploylab.measure.scenarios.load)."""
+    why = cannot(driver, scenario.faults)
+    if why:
+        raise LabError(f"scenario {scenario.name} does not apply: {why}")
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = RunMeta(
         run_id=out_dir.name, model=driver.name, model_title=getattr(driver, "title", driver.name),

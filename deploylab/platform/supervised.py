@@ -139,6 +139,9 @@ class SupervisedDriver(ProcessDriver):
         self.check_unit(unit)
         if kind not in DRIVER_FAULTS:
             raise LabError(f"model {self.name}: unknown fault {kind!r}: choose one of {', '.join(DRIVER_FAULTS)}")
+        why = self.cannot(kind, unit)
+        if why:
+            raise LabError(why)
         self.require_up()
         if kind == "kill":
             pid = self.unit_pid(unit)

@@ -8,6 +8,7 @@ from typing import Any
 
 from deploylab_loadtests.shape_table import stages
 
+from deploylab.core.driver import UNDO
 from deploylab.measure import analysis
 from deploylab.measure.records import (
     CapacityFigures,
@@ -35,7 +36,8 @@ METHOD = {
     "blast_radius": "a group is in the blast radius when, during the fault, its failed share exceeds the "
                     "baseline's by more than rate_points (failed), else its degraded share does (degraded), "
                     "else its p95 exceeds max(p95_ratio x baseline, baseline + p95_floor_ms) (slow)",
-    "recovery": "time to recover: from the fault's end (until_s; for a kill or crash, the restart the sampler "
+    "recovery": "time to recover: from the fault's end (until_s, when a stopped unit or a powered-off machine "
+                "was started again, so its boot counts; for a kill or crash, the restart the sampler "
                 "saw, else the fault itself) to the start of the first recover_bins consecutive 1-s bins in "
                 "which every group of the blast radius is back within the same thresholds; bins without a "
                 "request of those groups are skipped. outage: the same point measured from the fault's start",
@@ -103,6 +105,8 @@ def fault_figures(
     oom_watched = any(e["kind"] == "oom-watched" and hosts <= set(e["units"]) for e in events)
     if fault.until_s is None:
         fault_end = max(restart or at, done or at)
+    elif fault.kind in UNDO:  # the lab started it again at until_s: the recovery counts from there, the boot in it
+        fault_end = t0 + fault.until_s
     else:
         fault_end = max(t0 + fault.until_s, restart or at)
     broken = [group for group, verdict in radius.items() if verdict]

@@ -52,6 +52,7 @@ def in_process_calls(manifest: Manifest) -> str:
 class Driver(SupervisedDriver):
     name: ClassVar[str] = "a"
     title: ClassVar[str] = "one waitress process hosts all three apps (shared interpreter and libraries)"
+    has_gateway: ClassVar[bool] = False
 
     def __init__(self, ctx: LabContext) -> None:
         super().__init__(ctx)

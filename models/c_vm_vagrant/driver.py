@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from deploylab.core import state
-from deploylab.core.driver import DRIVER_FAULTS, Deployment, Sample, Unit
+from deploylab.core.driver import DRIVER_FAULTS, MACHINE_FAULTS, NETWORK_FAULTS, Deployment, Sample, Unit
 from deploylab.core.driver import Driver as BaseDriver
 from deploylab.core.errors import LabError
 from deploylab.core.wiring import entry_probes
+from deploylab.platform import partition
 from deploylab.platform.docker_engine import DockerEngine, EngineError
 from deploylab.platform.footprint import Footprint, images_footprint
 from deploylab.platform.ports import require_free
@@ -38,6 +39,7 @@ from .vagrant import CommandFailed, Runner, recap
 
 MACHINES = ("students", "grades", "web", GATEWAY)  # as in the Vagrantfile; the last one provisions all
 AGENT_ACTIONS = {"kill": "kill", "stop": "stop", "start": "start"}
+SAMPLE_TIMEOUT_S = 2.0
 
 
 def with_hosts(inventory: str, addresses: dict[str, str]) -> str:
@@ -57,6 +59,8 @@ def with_hosts(inventory: str, addresses: dict[str, str]) -> str:
 class Driver(BaseDriver):
     name: ClassVar[str] = "c"
     title: ClassVar[str] = "one VM per service (Vagrant + Ansible; docker provider here), gateway in its own VM"
+    has_machines: ClassVar[bool] = True
+    has_network: ClassVar[bool] = True  # the machines' private network, and a namespace each
 
     # -- where things are ------------------------------------------------------------------
 
@@ -200,13 +204,17 @@ class Driver(BaseDriver):
                 engine.request("POST", f"/containers/{self.prefix}-{machine}/stop", {"t": 30}, timeout=60)
             for machine in MACHINES:
                 engine.request("POST", f"/containers/{self.prefix}-{machine}/start")
-            self.inventory.write_text(with_hosts(self.inventory.read_text(), {
-                machine: (engine.container(f"{self.prefix}-{machine}") or {}).get("NetworkSettings", {}).get("IPAddress", "")
-                for machine in MACHINES}))
+            self._readdress(engine)
         else:
             runner.vagrant("reload", "--no-provision")
         self._wait_ready(runner)
         return time.monotonic() - started
+
+    def _readdress(self, engine: DockerEngine) -> None:
+        """After machines started again: the inventory's ansible_host to each machine's new bridge address."""
+        self.inventory.write_text(with_hosts(self.inventory.read_text(), {
+            machine: (engine.container(f"{self.prefix}-{machine}") or {}).get("NetworkSettings", {}).get("IPAddress", "")
+            for machine in MACHINES}))
 
     def _wait_ready(self, runner: Runner) -> None:
         base = self.ctx.base_url
@@ -318,14 +326,14 @@ class Driver(BaseDriver):
 
     # -- agent -----------------------------------------------------------------------------
 
-    def _agent(self, machine: str, method: str, path: str) -> dict[str, Any]:
+    def _agent(self, machine: str, method: str, path: str, timeout: float = 30.0) -> dict[str, Any]:
         found = self._state()
         if machine not in found["machines"]:
             raise LabError(f"model c has no machine {machine!r}: {', '.join(found['machines'])}")
         url = f"http://{found['machines'][machine]['ip']}:{self.ctx.manifest.agent.port}{path}"
         request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {found['agent_token']}"})
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             raise LabError(f"agent on {machine}: {method} {path}: {exc.code} {exc.read()[:500]!r}") from None
@@ -337,8 +345,42 @@ class Driver(BaseDriver):
             raise LabError(f"unknown fault {kind!r}: one of {', '.join(DRIVER_FAULTS)}")
         if kind in AGENT_ACTIONS:
             self._agent(unit, "POST", f"/units/{unit}/{AGENT_ACTIONS[kind]}")
+        elif kind in MACHINE_FAULTS:
+            self.power(unit, on=kind == "poweron")
+        elif kind in NETWORK_FAULTS:
+            self.cut(unit, heal=kind == "heal")
+        else:
+            self.redeploy(unit, str(params.get("version", "")))
+
+    def cut(self, machine: str, heal: bool) -> None:
+        """Drop the packets that reach a machine's service over the machines' network (its agent keeps answering),
+        or stop dropping them: in the machine's own network namespace, which the docker provider's machine has."""
+        if self.provider != "docker":
+            raise LabError(f"model c: a partition needs the docker provider here, not {self.provider}")
+        manifest = self.ctx.manifest
+        port = manifest.services[machine].port if machine in manifest.services else manifest.entry_port
+        pid = ((DockerEngine().container(f"{self.prefix}-{machine}") or {}).get("State") or {}).get("Pid") or 0
+        if not heal and not pid:
+            raise LabError(f"model c: machine {machine} is not running")
+        if pid:  # a machine switched off since has a new namespace: nothing left to heal
+            (partition.heal if heal else partition.drop)(pid, port)
+
+    def power(self, machine: str, on: bool) -> None:
+        """Pull a machine's power, or switch it on again: the machine, not its service, and nothing shuts down
+        cleanly. Switched on, it boots and systemd starts its units; nothing here waits for them."""
+        found = self._state()
+        if machine not in found["machines"]:
+            raise LabError(f"model c has no machine {machine!r}: {', '.join(found['machines'])}")
+        if self.provider != "docker":
+            runner = self._runner(str(found.get("image") or ""))
+            runner.vagrant(*(("up", "--no-provision") if on else ("halt", "--force")), machine)
             return
-        self.redeploy(unit, str(params.get("version", "")))
+        engine, name = DockerEngine(), f"{self.prefix}-{machine}"
+        if not on:  # SIGKILL to the machine's init: every process in it dies at once, as at a power cut
+            engine.request("POST", f"/containers/{name}/kill", {"signal": "SIGKILL"})
+            return
+        engine.request("POST", f"/containers/{name}/start")
+        self._readdress(engine)  # a machine started again may get another bridge address: Ansible must find it
 
     def redeploy(self, machine: str, version: str = "") -> dict[str, dict[str, int]]:
         """Provision one machine again with a new version label while the others keep serving."""
@@ -363,8 +405,8 @@ class Driver(BaseDriver):
         samples = {}
         for name, machine in found["machines"].items():
             now = time.time()
-            try:
-                metrics = self._agent(name, "GET", "/metrics")
+            try:  # a machine without power does not answer at all: a short wait, or one reading would take 30 s
+                metrics = self._agent(name, "GET", "/metrics", timeout=SAMPLE_TIMEOUT_S)
             except LabError:
                 samples[name] = Sample(name, now, up=False, reserved=machine.get("memory"))
                 continue

@@ -18,17 +18,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from deploylab.core import state
-from deploylab.core.driver import DRIVER_FAULTS, Deployment, LabContext, Sample, Unit
+from deploylab.core.driver import DRIVER_FAULTS, NETWORK_FAULTS, Deployment, LabContext, Sample, Unit
 from deploylab.core.driver import Driver as BaseDriver
 from deploylab.core.errors import LabError
 from deploylab.core.wiring import entry_probes
+from deploylab.platform import partition
 from deploylab.platform.docker_engine import DockerEngine, EngineError
 from deploylab.platform.footprint import Footprint, images_footprint
 from deploylab.platform.ports import require_free
 from deploylab.platform.probe import wait_until_ready
 from deploylab.platform.progress import progress as lab_progress
 
-from . import cli, images, wiring
+from . import cli, images, topology, wiring
 from .stats import sample_container
 from .topology import Compose, Swarm
 
@@ -46,6 +47,7 @@ print(urllib.request.urlopen(request, timeout=10).read().decode())
 class Driver(BaseDriver):
     name: ClassVar[str] = "d"
     title: ClassVar[str] = "one container per service (Docker Compose; --swarm: a single-node Swarm stack)"
+    has_network: ClassVar[bool] = True  # the containers' own network, and a namespace each
 
     def __init__(self, ctx: LabContext) -> None:
         super().__init__(ctx)
@@ -192,9 +194,17 @@ class Driver(BaseDriver):
             info = self.engine.container(container_id) or {}
             networks = (info.get("NetworkSettings") or {}).get("Networks") or {}
             ip = next((n.get("IPAddress") for n in networks.values() if n.get("IPAddress")), "")
-            port = self.ctx.manifest.services[service].port if service in self.ctx.manifest.services else self.ctx.manifest.entry_port
-            out.append(Unit(unit, "container", (service,), f"http://{ip}:{port}" if ip else ""))
+            out.append(Unit(unit, "container", (service,), f"http://{ip}:{self.port(service)}" if ip else ""))
         return out
+
+    def port(self, service: str) -> int:
+        """Where a service (or the gateway) listens inside its container."""
+        manifest = self.ctx.manifest
+        return manifest.services[service].port if service in manifest.services else manifest.entry_port
+
+    def units_of(self, service: str) -> int:
+        """Compose: one container per service; Swarm: the stack's replicas (stack.yaml's default)."""
+        return topology.stack_replicas().get(service, 1) if self.swarm_mode() else 1
 
     def replicas(self, service: str) -> list[str]:
         if not self.swarm_mode():
@@ -224,13 +234,21 @@ class Driver(BaseDriver):
     def fault(self, unit: str, kind: str, **params: Any) -> None:
         if kind not in DRIVER_FAULTS:
             raise LabError(f"model d: unknown fault {kind!r}: choose one of {', '.join(DRIVER_FAULTS)}")
+        why = self.cannot(kind, unit.split(".")[0])
+        if why:
+            raise LabError(why)
         if kind == "redeploy":
             self.redeploy(unit.split(".")[0], str(params.get("version") or int(time.time())))
             return
         container_id = self.container_id(unit)
-        if kind == "kill":
+        pid = (self.engine.container(container_id) or {}).get("State", {}).get("Pid") or 0
+        if kind in NETWORK_FAULTS:  # in the container's own network namespace, on its service's port
+            if kind == "partition" and not pid:
+                raise LabError(f"model d: {unit} is not running")
+            if pid:  # a container gone or restarted since has a new namespace: nothing left to heal
+                (partition.drop if kind == "partition" else partition.heal)(pid, self.port(unit.split(".")[0]))
+        elif kind == "kill":
             # From the host, not `docker kill`: the engine records that as a manual stop and never restarts it.
-            pid = (self.engine.container(container_id) or {}).get("State", {}).get("Pid") or 0
             if pid:
                 os.kill(pid, signal.SIGKILL)
                 self.repin_replacement(container_id)

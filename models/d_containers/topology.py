@@ -6,6 +6,7 @@ Each knows how to start, stop, list and replace; the driver does the rest the sa
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +18,18 @@ HERE = Path(__file__).resolve().parent
 COMPOSE_FILE = HERE / "compose.yaml"
 STACK_FILE = HERE / "stack.yaml"
 SWARM_GATEWAY_FILE = HERE / "swarm-gateway.yaml"
+
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 STACK_LABEL = "com.docker.stack.namespace"
 TASK_SERVICE_LABEL = "com.docker.swarm.service.name"
 TASK_NAME_LABEL = "com.docker.swarm.task.name"
+
+
+def stack_replicas() -> dict[str, int]:
+    """Each service's replicas in the stack, as stack.yaml sets them: `replicas: ${GRADES_REPLICAS:-2}`."""
+    found = re.findall(r"replicas: \$\{([A-Z]+)_REPLICAS:-(\d+)\}", STACK_FILE.read_text())
+    return {name.lower(): int(count) for name, count in found}
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ class Broken:
 
     def down(self) -> None:
         self.downs += 1
+
+    def cannot(self, kind: str, service: str, replicas: int | None = None) -> str | None:
+        return None
 
 
 @pytest.fixture
@@ -103,6 +107,9 @@ class OneAtATime:
     def environments(self) -> int:
         return 1
 
+    def cannot(self, kind: str, service: str, replicas: int | None = None) -> str | None:
+        return "model a has no gateway (its one server is the entry)" if service == "gateway" else None
+
 
 def test_every_start_up_cycle_begins_from_nothing_running(ctx: LabContext, tmp_path: Path) -> None:
     driver = OneAtATime(ctx)
@@ -157,3 +164,19 @@ def test_the_plan_has_a_phase_per_model_start_up_and_scenario() -> None:
     planned = matrix.Clock.plan(profile, 2)
     assert len(planned) == 2 * (1 + profile.repeats * len(profile.scenarios))
     assert planned[0] == profile.repeats * 20.0 + profile.idle_s
+
+
+def test_a_phase_with_nothing_to_act_on_is_not_run_and_says_why(ctx: LabContext, monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    driver = OneAtATime(ctx)
+    ran: list[str] = []
+    monkeypatch.setattr(matrix, "driver_for", lambda _ctx, _key: driver)
+    monkeypatch.setattr(matrix, "run_scenario", lambda _ctx, _driver, scenario, *a, **k: ran.append(scenario.name))
+    profile = replace(profiles.get("smoke"), scenarios=("crash-gateway",))
+    lines: list[str] = []
+    outcome = matrix.run_model(ctx, "a", profile, tmp_path / "runs", "x", matrix.Clock(2, 10.0, lines.append),
+                               lines.append)
+    assert ran == []
+    assert outcome.inapplicable == {"crash-gateway": "model a has no gateway (its one server is the entry)"}
+    assert "crash-gateway" not in outcome.errors
+    assert any("crash-gateway does not apply" in line for line in lines)

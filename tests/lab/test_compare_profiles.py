@@ -18,7 +18,7 @@ def test_full_runs_every_fault_and_the_redeploy_quick_measures_fewer_things_well
     assert profiles.get("full").repeats == 3 and profiles.get("quick").repeats == 1
     quick = profiles.get("quick")
     # the isolation experiments: CPU, memory, and the loss of one replica (Swarm's second survives) or of all
-    assert quick.measured() == ["steady", "cpu-grades", "leak-grades", "crash-grades-one", "crash-grades"]
+    assert quick.measured() == ["steady", "cpu-grades", "leak-grades", "crash-grades-one", "poweroff-grades", "crash-grades"]
     plan = quick.plan()
     assert plan is not None and plan.rounds >= 3  # enough rounds to rank on (intervals.MIN_ROUNDS)
     assert plan.cost_rate in plan.sweep_rates  # the sweep shows whether every model holds the common rate

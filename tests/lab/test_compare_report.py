@@ -108,3 +108,15 @@ def test_the_cpu_hog_table_shows_each_groups_p99_before_and_during() -> None:
     assert rows["Students API"] == ["within", "—"]  # under the verdicts' floor, yet nearly three times slower
     assert FaultColumn.from_json(hog.to_json()) == hog
     assert "(p99 ms before → during: students 6 → 16 (×2.8), grades 6 → 15 (×2.4)" in findings.fault_sentence("a", hog)
+
+
+def test_a_model_with_nothing_for_the_fault_to_act_on_reads_not_applicable(tmp_path: Path) -> None:
+    models = _models(tmp_path)
+    models["a"] = replace(models["a"], inapplicable={"crash-gateway": "model a has no gateway (its one server is the entry)"})
+    table = tables.fault(models, "crash-gateway", "gateway")
+    assert {row[1] for row in table.rows} == {"n/a"}
+    assert table.notes[0] == "a: does not apply: model a has no gateway (its one server is the entry)"
+    assert ModelColumn.from_json(models["a"].to_json()).inapplicable == models["a"].inapplicable
+    raw = models["a"].to_json()
+    del raw["inapplicable"]  # a comparison made before the field was
+    assert ModelColumn.from_json(raw).inapplicable == {}

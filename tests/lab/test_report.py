@@ -94,6 +94,16 @@ def test_a_leak_killed_for_memory_lasts_until_the_unit_is_back(tmp_path):
     assert "killed by the kernel for memory at 9.9 s" in (tmp_path / "summary.md").read_text()
 
 
+def test_a_machine_switched_on_again_recovers_from_the_moment_it_was_switched_on(tmp_path):
+    scenario = Scenario("poweroff-grades", "power cut", "steady", 30, 10, 10, 1, 8,
+                        faults=(Fault(at_s=9.5, until_s=11, kind="poweroff", service="grades"),))
+    _write_requests(tmp_path / "requests.123.csv")  # grades down from 10 to 13 s: the machine boots from 11 s
+    events = [{"t": T0 + 12.5, "kind": "unit-up-seen", "unit": "grades"}]
+    fault = write_reports(tmp_path, _meta(scenario), events, [], 85.0).faults[0]
+    assert fault.fault_end_s == 11.0  # switched on: the boot is part of the recovery, not of the fault
+    assert (fault.back_within_threshold_s, fault.time_to_recover_s, fault.outage_s) == (13.0, 2.0, 3.5)
+
+
 def test_without_the_kernels_log_a_kill_for_memory_is_unknown(tmp_path):
     scenario = Scenario("leak-grades", "leak", "steady", 30, 10, 10, 1, 8,
                         faults=(Fault(at_s=9.5, until_s=11, kind="leak", service="grades"),))

@@ -10,9 +10,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import requests
+
 from deploylab.core.driver import Deployment, Driver, LabContext
 from deploylab.core.registry import make_driver
-from deploylab.platform import ports
+from deploylab.platform import partition, ports
 from deploylab.platform.probe import http_status
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +70,14 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> float | None:
     return None
 
 
+def gateway_back_after_kill(driver: Driver, deployment: Deployment, restarted: Callable[[], bool],
+                            seconds: float = 20.0) -> float | None:
+    """kill -9 the gateway, the one entry: seconds until the model restarted it (restarted()) and the entry
+    answers again, or None."""
+    driver.fault("gateway", "kill")
+    return wait_for(lambda: restarted() and http_status(deployment.base_url + "/healthz") == 200, seconds)
+
+
 def cgroup_limits(pid: int) -> tuple[int, int, int, str]:
     """(memory.limit_in_bytes, cpu.cfs_quota_us, cpu.cfs_period_us, memory group) of the process's cgroup v1 groups,
     found through /proc/<pid>/cgroup as any tool would."""
@@ -100,3 +110,22 @@ def assert_cycles_leave_nothing(model: str, ctx: LabContext, cycles: int = 20) -
         assert not [p for p in driver.ports() if ports.port_in_use(p)]
         assert driver.state() is None
     return times
+
+
+def assert_partition_makes_callers_wait(driver: Driver, deployment: Deployment, pid: int) -> None:
+    """Cut Grades off (pid: a process in its unit's network namespace): its routes wait and fail, not refuse at
+    once; Students answers; the page renders degraded; healed, nothing is left in that namespace or the host's."""
+    base = deployment.base_url
+    driver.fault("grades", "partition")
+    try:
+        assert partition.rules(pid), "the rule is in Grades' own namespace"
+        started = time.monotonic()
+        assert http_status(base + "/grades") != 200
+        assert time.monotonic() - started > 0.5, "dropped, not refused: the caller waits for its timeout"
+        assert http_status(base + "/students") == 200, "Students must keep answering"
+        page = requests.get(base + "/", timeout=10)
+        assert (page.status_code, page.headers.get("X-Degraded")) == (200, "grades")
+    finally:
+        driver.fault("grades", "heal")
+    assert partition.rules(pid) == [] and partition.rules(os.getpid()) == []
+    assert wait_for(lambda: http_status(base + "/grades") == 200, 15) is not None, "healed, Grades answers again"

@@ -11,7 +11,15 @@ import requests
 from deploylab.core.driver import Deployment, Driver, LabContext
 from deploylab.platform.probe import http_status
 
-from .support import assert_cycles_leave_nothing, bring_up, cgroup_limits, lab_cli, run_contract_suite, wait_for
+from .support import (
+    assert_cycles_leave_nothing,
+    bring_up,
+    cgroup_limits,
+    gateway_back_after_kill,
+    lab_cli,
+    run_contract_suite,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +82,13 @@ def test_killed_grades_takes_only_its_routes_and_is_back_within_10s(model_b: tup
     limit = driver.ctx.manifest.services["grades"].limits
     assert cgroup_limits(driver.unit_pid("grades"))[:2] == (limit.memory_mib * 2**20, round(limit.cpus * 100_000)), \
         "the restarted process is in its limited groups again"
+
+
+def test_the_killed_gateway_is_restarted_by_the_supervisor(model_b: tuple[Driver, Deployment]) -> None:
+    driver, deployment = model_b
+    old = driver.unit_pid("gateway")
+    back = gateway_back_after_kill(driver, deployment, lambda: driver.unit_pid("gateway") not in (None, old))
+    assert back is not None, "the supervisor must restart the gateway and the entry answer again within 20 s"
 
 
 def test_fault_verbs_through_the_cli(model_b: tuple[Driver, Deployment], lab_ctx: LabContext) -> None:

@@ -14,13 +14,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from deploylab_models.c_vm_vagrant.driver import MACHINES, Driver
 
 from deploylab.core.driver import Deployment, LabContext
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.probe import http_status
 
-from .support import ROOT, bring_up, lab_cli, run_contract_suite
+from .support import (
+    ROOT,
+    assert_partition_makes_callers_wait,
+    bring_up,
+    gateway_back_after_kill,
+    lab_cli,
+    run_contract_suite,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 ANSIBLE_DIR = ROOT / "models" / "c_vm_vagrant" / "ansible"
@@ -129,6 +138,49 @@ def test_killed_grades_is_restarted_by_systemd_while_students_answers(model_c: t
         time.sleep(0.2)
     assert set(students) == {200}, "Students must keep answering while Grades is down"
     assert back is not None, "systemd must restart Grades within 30 s"
+
+
+def _restarts(driver: Driver, machine: str) -> int:
+    """How often systemd in the machine restarted its service (a docker-provider machine is a container)."""
+    code, out = DockerEngine().exec(f"{driver.prefix}-{machine}", ["systemctl", "show", machine, "-p", "NRestarts", "--value"])
+    assert code == 0, out
+    return int(out.strip())
+
+
+def test_the_killed_gateway_is_restarted_by_systemd_in_its_machine(model_c: tuple[Driver, Deployment]) -> None:
+    driver, deployment = model_c
+    before = _restarts(driver, "gateway")
+    back = gateway_back_after_kill(driver, deployment, lambda: _restarts(driver, "gateway") > before)
+    assert back is not None, "systemd must restart the gateway and the entry answer again within 20 s"
+
+
+def test_a_partition_of_grades_machine_makes_its_callers_wait(model_c: tuple[Driver, Deployment]) -> None:
+    driver, deployment = model_c
+    pid = (DockerEngine().container(f"{driver.prefix}-grades") or {})["State"]["Pid"]
+    assert_partition_makes_callers_wait(driver, deployment, pid)
+    assert driver.sample()["grades"].up, "the agent answered throughout: only Grades' port was cut"
+
+
+def test_a_power_cut_takes_grades_machine_alone_and_it_boots_back(model_c: tuple[Driver, Deployment]) -> None:
+    """The whole machine, not the service: its agent goes too, Students and the page keep answering, and once
+    switched on the machine boots, systemd starts Grades and Ansible can still find it."""
+    driver, deployment = model_c
+    base = deployment.base_url
+    driver.fault("grades", "poweroff")
+    try:
+        assert wait_for(lambda: not driver.sample()["grades"].up, 10) is not None, "the machine must be off"
+        assert http_status(base + "/grades") != 200
+        pages = [requests.get(base + "/", timeout=5) for _ in range(3)]
+        assert {page.status_code for page in pages} == {200}, "the page must render without Grades"
+        assert {page.headers.get("X-Degraded") for page in pages} == {"grades"}
+        assert http_status(base + "/students") == 200, "Students must keep answering"
+    finally:
+        driver.fault("grades", "poweron")
+    assert wait_for(lambda: http_status(base + "/grades") == 200, 60) is not None, "Grades must be back after boot"
+    assert all(sample.up for sample in driver.sample().values())
+    address = (DockerEngine().container(f"{driver.prefix}-grades") or {})["NetworkSettings"]["IPAddress"]
+    line = next(line for line in driver.inventory.read_text().splitlines() if line.startswith("grades "))
+    assert f"ansible_host={address}" in line.split(), "Ansible must reach grades where it now is"
 
 
 def test_a_redeploy_after_a_reboot_provisions_its_own_machine(model_c: tuple[Driver, Deployment]) -> None:

@@ -22,7 +22,14 @@ from deploylab.measure import faults
 from deploylab.platform.docker_engine import DockerEngine
 from deploylab.platform.probe import http_status
 
-from .support import ROOT, bring_up, run_contract_suite, wait_for
+from .support import (
+    ROOT,
+    assert_partition_makes_callers_wait,
+    bring_up,
+    gateway_back_after_kill,
+    run_contract_suite,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -115,6 +122,19 @@ def test_sigkilled_grades_comes_back_while_students_keeps_answering(model_d: tup
         time.sleep(0.05)
     assert back is not None, "the restart policy must bring Grades back"
     assert set(students) == {200}, "Students must keep answering while Grades is down"
+
+
+def test_the_killed_gateway_is_restarted_by_the_engine(model_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:
+    driver, deployment = model_d
+    container = driver.container_id("gateway")
+    restarts = engine.container(container)["RestartCount"]
+    back = gateway_back_after_kill(driver, deployment, lambda: engine.container(container)["RestartCount"] > restarts)
+    assert back is not None, "the restart policy must bring the gateway back and the entry answer within 20 s"
+
+
+def test_a_partition_of_grades_makes_its_callers_wait(model_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:
+    driver, deployment = model_d
+    assert_partition_makes_callers_wait(driver, deployment, engine.container(driver.container_id("grades"))["State"]["Pid"])
 
 
 def test_stop_start_and_redeploy_one_service(model_d: tuple[Driver, Deployment], engine: DockerEngine) -> None:

@@ -1,6 +1,6 @@
 """`deploylab fault MODEL UNIT KIND [key=value ...]`: break one unit.
 
-kill/stop/start/redeploy come from the model's driver; latency/errors/cpu/leak/crash/reset go to the
+kill/stop/start/redeploy (and poweroff/poweron of a machine, in C) come from the model's driver; latency/errors/cpu/leak/crash/reset go to the
 service's chaos middleware with the deployment's token: through the entry address, or to each replica
 where the entry balances over several (Swarm).
 """
