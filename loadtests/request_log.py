@@ -9,7 +9,10 @@ Columns: t (start, wall clock s), group, name, method, ms (latency), status, out
 then three the open loop (loadtests/open_loop.py) fills and a closed loop leaves empty: lag_ms (how far the
 generator was behind schedule when it sent), step (index of the --rate-steps step), rate (the offered
 req/s at the request's scheduled time). For an open-loop request t is its *scheduled* time and ms counts
-from it, so a stall shows in full even while the generator's own sending was late.
+from it, so a stall shows in full even while the generator's own sending was late. Last, server_timing: the
+answer's Server-Timing value as it came (each hop's entry, e.g. `students;dur=1.9, gw;dur=3.0`; empty when
+there was none or no answer). Files written before that column have one column less: readers take a row's
+columns by name and treat a missing one as empty.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import Any, TextIO
 
 from .groups import DEGRADED_SUFFIX, SETUP_NAME, base_name, group_of
 
-COLUMNS = ("t", "group", "name", "method", "ms", "status", "outcome", "lag_ms", "step", "rate")
+SERVER_TIMING = "server_timing"
+COLUMNS = ("t", "group", "name", "method", "ms", "status", "outcome", "lag_ms", "step", "rate", SERVER_TIMING)
 FLUSH_EVERY_S = 1.0
 
 
@@ -44,6 +48,15 @@ def open_loop_columns(context: dict[str, Any] | None) -> tuple[str, str, str]:
         return "", "", ""
     lag = context.get("lag_ms")
     return (f"{lag:.2f}" if lag is not None else "", str(context.get("step", "")), f"{context.get('rate', 0.0):g}")
+
+
+def server_timing(response: Any) -> str:
+    """The answer's Server-Timing value; geventhttpclient hands a repeated field back as a list."""
+    headers = getattr(response, "headers", None)
+    value = headers.get("Server-Timing") if headers is not None else None
+    if isinstance(value, list | tuple):
+        return ", ".join(value)
+    return value or ""
 
 
 class RequestLog:
@@ -83,7 +96,8 @@ class RequestLog:
         started = start_time if start_time is not None else time.time() - response_time / 1000
         self._writer.writerow(
             (f"{started:.4f}", group_of(base_name(name)), base_name(name), request_type,
-             f"{response_time:.2f}", status, outcome(name, exception), *open_loop_columns(context))
+             f"{response_time:.2f}", status, outcome(name, exception), *open_loop_columns(context),
+             server_timing(response))
         )
         now = time.monotonic()
         if now - self._flushed >= FLUSH_EVERY_S and self._handle is not None:

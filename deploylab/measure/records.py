@@ -335,6 +335,30 @@ class Resources:
 
 
 @dataclass(frozen=True)
+class HopTime:
+    entry: str  # a Server-Timing entry's name: gw, web, web-students, students, ...
+    median_ms: float
+    n: int  # the page answers that carried the entry
+
+
+@dataclass(frozen=True)
+class PageTime:
+    """Where a page's time goes (deploylab/report/page_time.py): per Server-Timing entry, its median over the page
+    group's answered requests at the steady load."""
+
+    group: str
+    window_s: Window
+    hops: tuple[HopTime, ...]  # the longest first: outer hops before the ones they contain
+
+    def to_json(self) -> JsonObject:
+        return {"group": self.group, "window_s": list(self.window_s), "hops": [asdict(hop) for hop in self.hops]}
+
+    @classmethod
+    def from_json(cls, raw: JsonObject) -> PageTime:
+        return cls(raw["group"], window(raw["window_s"]), tuple(HopTime(**hop) for hop in raw["hops"]))
+
+
+@dataclass(frozen=True)
 class RunSummary:
     """summary.json of a measured run: every figure, computed once from the run's files."""
 
@@ -360,6 +384,7 @@ class RunSummary:
     steady: SteadyLead | None = None
     capacity: CapacityFigures | None = None
     model_key: str | None = None  # the comparison's column, when a run says so itself
+    page_time: PageTime | None = None  # None: the run's log recorded no Server-Timing on the page
 
     def to_json(self) -> JsonObject:
         found: JsonObject = {
@@ -384,6 +409,8 @@ class RunSummary:
             found["steady"] = self.steady.to_json()
         if self.capacity is not None:
             found["capacity"] = self.capacity.to_json()
+        if self.page_time is not None:
+            found["page_time"] = self.page_time.to_json()
         return found
 
     @classmethod
@@ -406,6 +433,7 @@ class RunSummary:
             steady=SteadyLead.from_json(raw["steady"]) if "steady" in raw else None,
             capacity=CapacityFigures.from_json(raw["capacity"]) if "capacity" in raw else None,
             model_key=raw.get("model_key"),
+            page_time=PageTime.from_json(raw["page_time"]) if "page_time" in raw else None,
         )
 
     def fault_name(self, fault: FaultFigures) -> str:

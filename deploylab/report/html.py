@@ -75,6 +75,10 @@ def render(summary: RunSummary, series: Series, charts_dir: Path | None = None) 
     if summary.steady:  # a chained run's lead
         parts += [f"<h2>{escape(tables.steady_title(summary.steady))}</h2>",
                   _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary.steady.groups))]
+    page = summary.page_time
+    if page:
+        parts += [f"<h2>{escape(tables.page_time_title(page))}</h2>",
+                  _table(tables.PAGE_TIME_COLUMNS, tables.page_time_rows(page)), f"<p>{escape(tables.PAGE_TIME_NOTE)}</p>"]
     for fault in summary.faults:
         parts += [f"<h2>{escape(fault_title(fault))}</h2>",
                   _table(tables.FAULT_COLUMNS, tables.fault_rows(fault)), f"<p>{escape(tables.recovery_line(fault))}</p>"]

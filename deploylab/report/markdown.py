@@ -51,6 +51,10 @@ def render(summary: RunSummary) -> str:
     if summary.steady:  # a chained run's lead
         parts += [f"## {tables.steady_title(summary.steady)}", "",
                   _table(tables.FIGURE_COLUMNS, tables.figure_rows(summary.steady.groups)), ""]
+    page = summary.page_time
+    if page:
+        parts += [f"## {tables.page_time_title(page)}", "",
+                  _table(tables.PAGE_TIME_COLUMNS, tables.page_time_rows(page)), "", tables.PAGE_TIME_NOTE, ""]
     for fault in summary.faults:
         parts += [f"## {fault_title(fault)}", "",
                   _table(tables.FAULT_COLUMNS, tables.fault_rows(fault)), "", tables.recovery_line(fault), ""]

@@ -15,6 +15,7 @@ from deploylab.measure.records import (
     FaultFigures,
     GeneratorLoad,
     HostSpeed,
+    PageTime,
     RunMeta,
     RunSummary,
     SteadyLead,
@@ -22,6 +23,7 @@ from deploylab.measure.records import (
 )
 from deploylab.measure.resources import generator_cpu, usage
 from deploylab.measure.scenarios import Fault, Scenario
+from deploylab.report import page_time
 
 BIN_S = 1.0
 METHOD = {
@@ -41,6 +43,9 @@ METHOD = {
                 "saw, else the fault itself) to the start of the first recover_bins consecutive 1-s bins in "
                 "which every group of the blast radius is back within the same thresholds; bins without a "
                 "request of those groups are skipped. outage: the same point measured from the fault's start",
+    "page_time": "where a page's time goes (summary.json's page_time): per Server-Timing entry of the page group's "
+                 "answered requests in the before window (steady load, before any fault), its median (nearest rank) "
+                 "and the number of answers that carried it; one name met twice in an answer adds up",
 }
 
 
@@ -166,6 +171,22 @@ def capacity_figures(scenario: Scenario, requests: list[analysis.Request], t0: f
     )
 
 
+def baseline_window(scenario: Scenario, t0: float, load_end: float) -> tuple[float, float]:
+    """The run's steady stretch, wall clock: from the end of the ramp-up to the first fault, or the end of the load."""
+    # the closed loop's users arrive at spawn_rate; the open loop's schedule runs at its rate from its first second
+    ramp = 1.0 if scenario.rate is not None else scenario.users / max(scenario.spawn_rate, 0.1) + 1.0
+    first_fault = min((f.at_s for f in scenario.faults), default=None)
+    start = t0 + min(ramp, first_fault / 2 if first_fault else ramp)
+    return start, load_end if first_fault is None else t0 + first_fault
+
+
+def run_page_time(out_dir: Path, meta: RunMeta) -> PageTime | None:
+    """Where a page's time goes at the steady load: over the run's baseline window, before any fault."""
+    t0, load_end = meta.load_window
+    start, end = baseline_window(meta.scenario, t0, load_end)
+    return page_time.from_log(sorted(out_dir.glob("requests.*.csv")), start, end, t0)
+
+
 def summarize(
     out_dir: Path, meta: RunMeta, events: list[dict[str, Any]], samples: list[dict[str, Any]],
     generator_limit: float,
@@ -174,10 +195,7 @@ def summarize(
     scenario = meta.scenario
     requests = analysis.read_requests(sorted(out_dir.glob("requests.*.csv")))
     t0, load_end = meta.load_window
-    # the closed loop's users arrive at spawn_rate; the open loop's schedule runs at its rate from its first second
-    ramp = 1.0 if scenario.rate is not None else scenario.users / max(scenario.spawn_rate, 0.1) + 1.0
-    first_fault = min((f.at_s for f in scenario.faults), default=None)
-    baseline_start = t0 + min(ramp, first_fault / 2 if first_fault else ramp)
+    baseline_start, _ = baseline_window(scenario, t0, load_end)
     bins = analysis.timeline(requests, t0, max(load_end, t0 + BIN_S), BIN_S)
     units = [(u.name, u.services) for u in meta.deployment.units] if meta.deployment else []
     # the generator's peak while the figures were measured: its first reading is Locust's own start (imports,
@@ -201,5 +219,6 @@ def summarize(
         locust_command=meta.locust_command,
         steady=steady,
         capacity=capacity_figures(scenario, requests, t0, meta.host_speed) if scenario.shape == "step" else None,
+        page_time=run_page_time(out_dir, meta),
     )
     return summary, Series(t0, BIN_S, bins, samples)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deploylab.measure.analysis import Figures
-from deploylab.measure.records import CapacityFigures, FaultFigures, Resources, SteadyLead
+from deploylab.measure.records import CapacityFigures, FaultFigures, PageTime, Resources, SteadyLead
 
 FIGURE_COLUMNS = ("group", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed %", "degraded %", "requests")
 
@@ -86,3 +86,17 @@ def capacity_line(capacity: CapacityFigures) -> str:
 def steady_title(steady: SteadyLead) -> str:
     start, end = steady.window_s
     return f"Steady load, before any fault ({start:.1f}–{end:.1f} s: the steady scenario's figures)"
+
+
+PAGE_TIME_COLUMNS = ("entry", "median ms", "n")
+PAGE_TIME_NOTE = ("Each hop's Server-Timing entry; an outer hop's time includes the inner ones': a REST hop's own "
+                  "cost is about web-students less students, the gateway's about gw less web.")
+
+
+def page_time_title(page: PageTime) -> str:
+    start, end = page.window_s
+    return f"Where a page's time goes (steady load, {start:.1f}–{end:.1f} s)"
+
+
+def page_time_rows(page: PageTime) -> list[list[str]]:
+    return [[hop.entry, _num(hop.median_ms), str(hop.n)] for hop in page.hops]

@@ -1,6 +1,7 @@
 """The WSGI entry point of every deployment model: `grades.wsgi:application`.
 
-Django's app, wrapped in the lab's fault-injection middleware (inert without a token).
+Django's app, wrapped in the lab's fault-injection middleware (inert without a token), and that in the
+Server-Timing middleware that adds `grades;dur=<ms>` to every answer (outside, so an injected fault shows in it).
 With GRADES_MIGRATE_ON_START=1 the schema is brought up to date once, at import, before waitress
 serves a request, so no deployment model needs to know about `manage.py migrate`; under a lock on a
 file beside the database, so that processes starting at once on one database migrate it once
@@ -11,7 +12,7 @@ import os
 
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
-from service_common import chaos
+from service_common import chaos, timing
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grades.settings.prod")
 
@@ -22,4 +23,5 @@ if settings.MIGRATE_ON_START:
 
     startup.migrate()
 
-application = chaos.ChaosMiddleware(django_application, token=settings.CHAOS_TOKEN, service="grades")
+faults = chaos.ChaosMiddleware(django_application, token=settings.CHAOS_TOKEN, service="grades")
+application = timing.ServerTiming(faults, "grades")

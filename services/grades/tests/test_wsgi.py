@@ -1,31 +1,49 @@
 import io
+import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 from rest_framework import status
-from service_common import chaos
+from service_common import chaos, timing
 
 from tests.support import run_python
 
 
-def call(app, path: str, **environ: str) -> tuple[str, bytes]:
+def answer(app, path: str, **environ: str) -> tuple[str, list[tuple[str, str]], bytes]:
     env = {"PATH_INFO": path, "HTTP_HOST": "127.0.0.1", "wsgi.input": io.BytesIO(), **environ}
     setup_testing_defaults(env)
-    answer: list[str] = []
-    body = b"".join(app(env, lambda status_line, headers, exc_info=None: answer.append(status_line)))
-    return answer[0], body
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+    body = b"".join(app(env, lambda status_line, headers, exc_info=None: started.append((status_line, headers))))
+    return started[0][0], started[0][1], body
+
+
+def call(app, path: str, **environ: str) -> tuple[str, bytes]:
+    status_line, _, body = answer(app, path, **environ)
+    return status_line, body
 
 
 @pytest.mark.django_db
-def test_the_entry_point_is_django_inside_the_chaos_middleware() -> None:
-    from grades.wsgi import application
+def test_the_entry_point_is_django_inside_the_chaos_middleware_inside_the_timing() -> None:
+    from grades.wsgi import application, django_application
 
-    assert isinstance(application, chaos.ChaosMiddleware)
+    # the timing outside: an injected delay or error shows in Grades' own entry
+    assert isinstance(application, timing.ServerTiming) and application.name == "grades"
+    assert isinstance(application.app, chaos.ChaosMiddleware) and application.app.app is django_application
     assert call(application, "/healthz") == ("200 OK", b'{"status": "ok"}')
     # No token configured: the fault-injection routes do not exist.
     assert call(application, "/__chaos__")[0].startswith(str(status.HTTP_404_NOT_FOUND))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/grades", "/grades/no-such-grade", "/readyz", "/admin/login/"])
+def test_every_answer_carries_the_services_own_entry(path: str) -> None:
+    from grades.wsgi import application
+
+    _, headers, _ = answer(application, path)
+    values = [value for name, value in headers if name.lower() == "server-timing"]
+    assert len(values) == 1 and re.fullmatch(r"grades;dur=\d+\.\d", values[0]), headers
 
 
 def test_migrate_on_start_creates_the_schema_once(tmp_path) -> None:

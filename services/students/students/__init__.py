@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 from service_common.chaos import ChaosMiddleware
+from service_common.timing import ServerTiming
 
 from . import api, db, errors, hosts, ops
 from .config import ConfigError, allowed_hosts, from_env
@@ -37,6 +38,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
 
-    # Keep the Flask app as what the factory returns (test_client keeps working) and wrap only its WSGI callable.
-    app.wsgi_app = ChaosMiddleware(app.wsgi_app, app.config["CHAOS_TOKEN"], service="students")  # type: ignore[method-assign]
+    # Keep the Flask app as what the factory returns (test_client keeps working) and wrap only its WSGI callable;
+    # the timing outside the chaos, so that an injected delay or error shows in the entry.
+    chaos = ChaosMiddleware(app.wsgi_app, app.config["CHAOS_TOKEN"], service="students")
+    app.wsgi_app = ServerTiming(chaos, "students")  # type: ignore[method-assign]
     return app

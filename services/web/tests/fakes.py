@@ -46,6 +46,7 @@ class FakeBackend:
         self.delay_s = 0.0
         self.fail_status: int | None = None  # answer every request with this status
         self.reject: dict[str, Any] | None = None  # answer writes 400 with this body
+        self.server_timing = ""  # sent as the answers' Server-Timing, as the real services send their own entry
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_Quiet)
@@ -61,6 +62,12 @@ class FakeBackend:
 
     @Request.application
     def _wsgi(self, request: Request) -> Response:
+        response = self._answer(request)
+        if self.server_timing:
+            response.headers["Server-Timing"] = self.server_timing
+        return response
+
+    def _answer(self, request: Request) -> Response:
         request.get_data()  # read the body while the connection is open, so tests can inspect it later
         with self._lock:
             self.requests.append(request)

@@ -71,3 +71,16 @@ def test_a_missing_record_is_not_found_and_a_refusal_carries_its_fields(many, po
 def test_a_listing_that_is_not_an_array_is_unavailable(many, pool):
     with pytest.raises(Unavailable, match="not a JSON array"):
         backend_for(many.url, pool).list_all("/students/1", "rid")
+
+
+def test_every_call_is_heard_once_it_ended_answered_or_not(many, pool):
+    heard = []
+    many.server_timing = "students;dur=0.7"
+    backend = Backend("Students", many.url, pool, TIMEOUT_S, TIMEOUT_S * 0.3, lambda *call: heard.append(call))
+    backend.list_all("/students", "rid")  # three pages: three calls
+    assert [(service, forwarded) for service, _, forwarded in heard] == [("Students", "students;dur=0.7")] * 3
+    heard.clear()
+    with pytest.raises(Unavailable):
+        Backend("Grades", closed_url(), pool, TIMEOUT_S, TIMEOUT_S * 0.3, lambda *call: heard.append(call)).request(
+            "GET", "/grades", "rid")
+    assert len(heard) == 1 and heard[0][0] == "Grades" and heard[0][2] == "" and heard[0][1] >= 0

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from service_common.chaos import ChaosMiddleware
+from service_common.timing import ServerTiming
 from web import create_app
 from web.backend import Backend, NotFound, Rejected, Unavailable, make_pool
 from web.config import ConfigError
@@ -291,6 +292,18 @@ def test_the_backends_fault_injection_applies_to_in_process_calls(students: WSGI
 
 def test_readiness_asks_each_backend_in_process(client: Any) -> None:
     assert client.get("/readyz").get_json() == {"students": "ok", "grades": "ok"}
+
+
+def test_an_in_process_call_is_timed_and_the_services_entry_forwarded(
+    students: WSGIFake, grades: WSGIFake, no_sockets: None
+) -> None:
+    # The monolith's page against A's: web-students is the function call's time here, the HTTP call's there.
+    students.delay_s = 0.05
+    app = make_app(ServerTiming(students, "students"), ServerTiming(grades, "grades"))
+    value = app.test_client().get("/").headers["Server-Timing"]
+    entries = {part.split(";")[0].strip(): float(part.split("dur=")[1]) for part in value.split(",")}
+    assert set(entries) == {"students", "web-students", "grades", "web-grades", "web"}
+    assert 50 <= entries["students"] <= entries["web-students"] <= entries["web"]
 
 
 def test_a_backend_web_does_not_call_or_not_an_app_stops_the_factory(students: WSGIFake) -> None:

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 
 from flask import Flask
 from service_common.chaos import ChaosMiddleware
+from service_common.timing import ServerTiming
 
-from . import csrf, errors, health, hosts, inprocess, request_id, views
+from . import csrf, errors, health, hosts, inprocess, request_id, timing, views
 from .config import WebConfig
 from .inprocess import WSGIApp
 from .services import BACKENDS, Services
@@ -39,8 +40,10 @@ def create_app(
     hosts.init_app(app, settings.allowed_hosts, exempt=health.PATHS)
     csrf.init_app(app)
     request_id.init_app(app)
+    timing.init_app(app)
     errors.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(health.bp)
-    app.wsgi_app = ChaosMiddleware(app.wsgi_app, settings.chaos_token, "web")
+    # the timing outside the chaos, so that an injected delay or error shows in Web's own entry
+    app.wsgi_app = ServerTiming(ChaosMiddleware(app.wsgi_app, settings.chaos_token, "web"), "web")
     return app

@@ -14,12 +14,13 @@ import json
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import urllib3
+from service_common.timing import HEADER as SERVER_TIMING
 from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, TimeoutError
 from urllib3.util import Retry, Timeout
 
@@ -30,6 +31,8 @@ REJECTED_STATUSES = frozenset({400, 409, 413, 422})
 READ_RETRY = Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0)
 _LINK = re.compile(r"<([^>]*)>([^<]*)")
 _REL = re.compile(r"""\brel\s*=\s*"?([^";,]+)""")
+# (service, seconds the call took as the caller saw it, the Server-Timing the service sent: "" for none)
+CallHook = Callable[[str, float, str], None]
 
 
 class BackendError(Exception):
@@ -135,7 +138,8 @@ class HTTPTransport(Transport):
 
 
 class Backend:
-    """One service at base_url. `transport` may be a urllib3 PoolManager, which means HTTP through it."""
+    """One service at base_url. `transport` may be a urllib3 PoolManager, which means HTTP through it.
+    `on_call` hears of every call once it ended, answered or not (how Web times its calls: timing.py)."""
 
     def __init__(
         self,
@@ -144,10 +148,12 @@ class Backend:
         transport: Transport | urllib3.PoolManager,
         timeout_s: float,
         connect_s: float,
+        on_call: CallHook | None = None,
     ) -> None:
         self.service, self.base_url = service, base_url
         self.transport = transport if isinstance(transport, Transport) else HTTPTransport(transport)
         self.timeout_s, self.connect_s = timeout_s, connect_s
+        self.on_call = on_call
         origin = urlsplit(base_url)
         self._origin = (origin.scheme, origin.netloc)
 
@@ -167,6 +173,8 @@ class Backend:
             body = urlencode(form).encode("ascii")  # percent-encoded: ASCII whatever the input
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         budget_s = self._budget(deadline)
+        started = time.perf_counter()
+        forwarded = ""
         try:
             answer = self.transport.send(
                 method,
@@ -177,8 +185,12 @@ class Backend:
                 connect_s=min(self.connect_s, budget_s),
                 idempotent=method == "GET",
             )
+            forwarded = answer.headers.get(SERVER_TIMING, "")
         except TransportError as exc:
             raise Unavailable(self.service, exc.reason) from None
+        finally:
+            if self.on_call is not None:
+                self.on_call(self.service, time.perf_counter() - started, forwarded)
         return self._reply(answer)
 
     def list_all(self, path: str, request_id: str) -> list[Any]:

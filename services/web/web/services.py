@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import current_app
 
+from . import timing
 from .backend import Backend, BackendError, HTTPTransport, Transport, Unavailable, make_pool
 from .clients import GradesClient, StudentsClient
 from .config import WebConfig
@@ -40,7 +42,7 @@ class Services:
 
         def backend(name: str, url: str) -> Backend:
             transport = given.get(name.lower(), http)
-            return Backend(name, url, transport, config.timeout_s, config.connect_timeout_s)
+            return Backend(name, url, transport, config.timeout_s, config.connect_timeout_s, timing.record)
 
         return cls(
             students=StudentsClient(backend("Students", config.students_url)),
@@ -49,10 +51,14 @@ class Services:
             wait_s=config.timeout_s + WAIT_SLACK_S,
         )
 
+    def submit(self, call: Callable[..., T], *args: object) -> Future[T]:
+        """`call` on the pool, in a copy of the caller's context: its time goes to the request that made it (timing.py)."""
+        return self.pool.submit(contextvars.copy_context().run, call, *args)
+
     def with_grades(self, request_id: str, fetch: Callable[[], T]) -> tuple[T, list[Grade] | None]:
         """Run `fetch` here while Grades is listed on the pool, so the page waits for the slower
         of the two, not their sum. Grades failing costs only the join: None instead of a list."""
-        future = self.pool.submit(self.grades.all, request_id)
+        future = self.submit(self.grades.all, request_id)
         result = fetch()
         try:
             return result, future.result(timeout=self.wait_s)
@@ -64,8 +70,8 @@ class Services:
     def readiness(self, request_id: str) -> dict[str, str]:
         """Whether each backend answers its own listing: reachability, whatever its health says."""
         probes = {
-            "students": self.pool.submit(self.students.backend.request, "GET", "/students?limit=1", request_id),
-            "grades": self.pool.submit(self.grades.backend.request, "GET", "/grades?limit=1", request_id),
+            "students": self.submit(self.students.backend.request, "GET", "/students?limit=1", request_id),
+            "grades": self.submit(self.grades.backend.request, "GET", "/grades?limit=1", request_id),
         }
         report = {}
         for name, probe in probes.items():
