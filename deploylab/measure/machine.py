@@ -11,8 +11,10 @@ from importlib import metadata
 import psutil
 
 from deploylab.measure.records import Machine
+from deploylab.platform import loadgen
 
-PACKAGES = ("flask", "django", "djangorestframework", "tornado", "waitress", "locust", "psutil", "requests")
+PACKAGES = ("flask", "django", "djangorestframework", "tornado", "waitress", "psutil", "requests")
+LOADGEN_PACKAGES = ("locust",)  # in the load generator's own environment (deploylab/platform/loadgen.py)
 TOOLS = {"docker": ["docker", "--version"], "vagrant": ["vagrant", "--version"]}
 
 
@@ -38,13 +40,16 @@ def _tool_version(command: list[str]) -> str | None:
 
 
 def versions() -> dict[str, str | None]:
-    """Versions in the lab's own environment (models that build their own venvs or images use the services' pins)."""
+    """Versions in the lab's own environment and the load generator's (models that build their own venvs or images
+    use the services' pins)."""
     found: dict[str, str | None] = {"python": platform.python_version()}
     for package in PACKAGES:
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             found[package] = None
+    for package in LOADGEN_PACKAGES:
+        found[package] = loadgen.version(package)
     for tool, command in TOOLS.items():
         found[tool] = _tool_version(command)
     return found

@@ -14,7 +14,6 @@ import csv
 import json
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,7 @@ from deploylab.core.errors import LabError
 from deploylab.measure import hostcpu, knee
 from deploylab.measure.analysis import Request, percentile
 from deploylab.measure.runner import generator_cpus
+from deploylab.platform import loadgen
 
 IDLE_S = 4.0  # the idle reading at the start of each round: what the host spends with every model up, at rest
 Log = Callable[[str], None]
@@ -139,7 +139,7 @@ def locust_open_loop(ctx: LabContext, base_url: str, out_dir: Path, steps: Seque
                      mix: str, seed: int) -> list[str]:
     """Locust on the generator's cores, one open-loop run of rate:seconds steps; it ends after the last answers."""
     command = [
-        sys.executable, "-m", "locust", "-f", str(ctx.root / "loadtests" / "locustfile.py"), "--headless",
+        *loadgen.locust(ctx.root), "--headless",
         "--host", base_url, "--rate-steps", ",".join(f"{rate:g}:{seconds:g}" for rate, seconds in steps),
         "--mix", mix, "--seed", str(seed), "--request-log", str(out_dir / "requests.csv"),
         "--only-summary", "--loglevel", "WARNING", "--logfile", str(out_dir / "locust.log"),

@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -31,7 +30,7 @@ from deploylab.measure.records import DeploymentInfo, HostSpeed, Pinning, RunMet
 from deploylab.measure.sampler import Sampler
 from deploylab.measure.scenarios import Scenario
 from deploylab.measure.seed import seed
-from deploylab.platform import oom
+from deploylab.platform import loadgen, oom
 from deploylab.platform.probe import http_status
 from deploylab.platform.progress import Progress
 from deploylab.report import write_reports
@@ -140,8 +139,7 @@ def locust_command(
     ui = (["--web-host", "127.0.0.1", "--web-port", str(live_port), "--autostart", "--autoquit", "5"]
           if live_port else ["--headless"])
     command = [
-        sys.executable, "-m", "locust", "-f", str(ctx.root / "loadtests" / "locustfile.py"),
-        *ui, "--host", base_url,
+        *loadgen.locust(ctx.root), *ui, "--host", base_url,
         "--users", str(scenario.users), "--spawn-rate", str(scenario.spawn_rate),
         "--run-time", f"{max(1, round(run_time_s))}s",
         "--shape", scenario.shape, "--think-scale", str(scenario.think_scale),

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
+
+from deploylab.platform import loadgen
 
 from .support import read_page, unique
 
@@ -155,8 +156,9 @@ def test_pages_asked_for_under_a_foreign_host_name_are_refused(api, path):
     assert response.headers["Content-Type"].startswith("text/html")
 
 
-# The load test's browsing user, once through each of its forms, in a process of its own (Locust patches
-# the standard library with gevent when imported). Its save is pointed at this test's own student.
+# The load test's browsing user, once through each of its forms, in a process of its own on the load generator's
+# python (.venv-loadgen: Locust is not in the lab's environment, and patches the standard library with gevent when
+# imported). Its save is pointed at this test's own student.
 _BROWSING_USER = """
 import json, sys
 from locust.env import Environment
@@ -181,7 +183,7 @@ print(json.dumps(seen))
 def test_the_load_tests_browsing_user_gets_through_the_forms(api, make_student):
     student = make_student(name=f"Loaded {unique('L')}", grade="G1")
     run = subprocess.run(
-        [sys.executable, "-c", _BROWSING_USER, api.base_url, str(student["id"])],
+        [str(loadgen.python(ROOT)), "-c", _BROWSING_USER, api.base_url, str(student["id"])],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]

@@ -9,7 +9,6 @@ import json
 import random
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,6 +20,8 @@ import pytest
 from deploylab_loadtests import open_loop
 from deploylab_loadtests.groups import GROUPS
 from deploylab_loadtests.open_loop import Step
+
+from deploylab.platform import loadgen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -205,7 +206,7 @@ def fake_lab() -> Iterator[FakeLab]:
 def run_locust(server: FakeLab, out: Path, *options: str, timeout: float = 30) -> list[dict[str, str]]:
     """Locust headless against the fake server; the request log's rows, by scheduled time."""
     port = server.server_address[1]
-    command = [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"), "--headless",
+    command = [*loadgen.locust(ROOT), "--headless",
                "--host", f"http://127.0.0.1:{port}", "--request-log", str(out / "requests.csv"), "--only-summary",
                "--loglevel", "INFO", "--logfile", str(out / "locust.log"), "--csv", str(out / "locust"), *options]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
@@ -263,7 +264,7 @@ def test_rate_steps_send_the_exact_schedule_and_end_the_run(fake_lab: FakeLab, t
 
 
 def test_without_the_open_loop_options_the_locustfile_offers_the_closed_loop_users_only() -> None:
-    done = subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"), "--list"],
+    done = subprocess.run([*loadgen.locust(ROOT), "--list"],
                           cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     users = {line.strip() for line in done.stdout.splitlines()[1:] if line.strip()}
@@ -280,7 +281,7 @@ def test_without_the_open_loop_options_a_run_is_the_closed_loop_as_before(fake_l
 def test_both_rate_options_at_once_are_refused(fake_lab: FakeLab, tmp_path: Path) -> None:
     port = fake_lab.server_address[1]
     done = subprocess.run(
-        [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"), "--headless", "--host",
+        [*loadgen.locust(ROOT), "--headless", "--host",
          f"http://127.0.0.1:{port}", "--arrival-rate", "10", "--rate-steps", "10:1", "--run-time", "2s"],
         cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and "not both" in done.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from deploylab.measure import profiles
 from deploylab.measure.runner import load_tail_s
+from deploylab.platform import loadgen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def test_instant_faults_and_step_loads_keep_their_fixed_length() -> None:
 
 def test_locust_stops_on_sigint_even_when_started_with_it_ignored(tmp_path: Path) -> None:
     """A shell that runs the lab in the background hands SIGINT down ignored; the runner still stops Locust with it."""
-    command = [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"), "--headless",
+    command = [*loadgen.locust(ROOT), "--headless",
                "--host", "http://127.0.0.1:9", "--users", "1", "--spawn-rate", "1", "--run-time", "60s",
                "--csv", str(tmp_path / "locust"), "--request-log", str(tmp_path / "requests.csv"), "--only-summary",
                "--loglevel", "WARNING", "--logfile", str(tmp_path / "locust.log"), "--health-wait", "0"]
