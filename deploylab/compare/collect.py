@@ -165,6 +165,8 @@ def _add_run(model: ModelColumn, run_dir: Path, summary: RunSummary) -> ModelCol
                 if value is not None:
                     values.append(value)
         model.latency.throughput.append(steady["all"].throughput)
+        for hop in summary.page_time.hops if summary.page_time else ():  # over the same stretch: before any fault
+            model.page_time.setdefault(hop.entry, []).append(hop.median_ms)
         model = _idle_from_run(model, summary)
     found = summary.capacity
     if found is not None and found.best_throughput is not None:

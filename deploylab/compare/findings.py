@@ -9,7 +9,7 @@ from deploylab_loadtests.groups import GROUPS
 from deploylab.compare.collect import REDEPLOY
 from deploylab.compare.figures import MISSING, median, verdict
 from deploylab.compare.records import FaultColumn, GroupFaultColumn, ModelColumn
-from deploylab.compare.tables import GROUP_TITLES, MIB, slowdown_cell
+from deploylab.compare.tables import GROUP_TITLES, MIB, PAGE_HOPS, hop_ms, slowdown_cell
 
 Models = dict[str, ModelColumn]
 NOTHING = "No model has this figure in these runs."
@@ -98,6 +98,16 @@ def latency(models: Models) -> str:
             sentences.append(f"{GROUP_TITLES[group]} p95 was lowest in {p95[0][0]} ({p95[0][1]:.0f} ms) and highest in "
                              f"{p95[-1][0]} ({p95[-1][1]:.0f} ms)")
     return ("At the same fixed load, " + "; ".join(sentences) + ".") if sentences else NOTHING
+
+
+def page_time(models: Models) -> str:
+    """What the REST hop and the gateway add to a page, model by model."""
+    parts = []
+    for label, outer, inner in PAGE_HOPS:
+        found = [(name, ms) for name, m in models.items() if (ms := hop_ms(m, outer, inner)) is not None]
+        if found:
+            parts.append(f"{label.split(' (')[0]}: " + ", ".join(f"{_name(name)} {ms:.1f} ms" for name, ms in found))
+    return ("Per page, at the steady load: " + "; ".join(parts) + ".") if parts else NOTHING
 
 
 def _seconds(slot: GroupFaultColumn, found: str) -> float | None:

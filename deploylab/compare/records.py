@@ -291,6 +291,8 @@ class ModelColumn:
     warnings: list[PhaseWarning] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # phase -> why it has no figure
     inapplicable: dict[str, str] = field(default_factory=dict)  # phase -> why the model has nothing it acts on
+    # a page's time by Server-Timing entry at the steady load: entry -> its median (ms) in each run
+    page_time: dict[str, list[float]] = field(default_factory=dict)
     machine: Machine | None = None
     pinning: Pinning | None = None
 
@@ -307,6 +309,7 @@ class ModelColumn:
             "faults": {name: fault.to_json() for name, fault in self.faults.items()},
             "warnings": [warning.to_json() for warning in self.warnings], "errors": dict(self.errors),
             **({"inapplicable": dict(self.inapplicable)} if self.inapplicable else {}),  # as older documents read
+            **({"page_time": {entry: list(ms) for entry, ms in self.page_time.items()}} if self.page_time else {}),
             "machine": None if self.machine is None else self.machine.to_json(),
             "pinning": None if self.pinning is None else self.pinning.to_json(),
         }
@@ -322,6 +325,7 @@ class ModelColumn:
             faults={name: FaultColumn.from_json(fault) for name, fault in raw["faults"].items()},
             warnings=[PhaseWarning.from_json(warning) for warning in raw["warnings"]], errors=dict(raw["errors"]),
             inapplicable=dict(raw.get("inapplicable", {})),  # not in comparisons made before it was
+            page_time={entry: list(ms) for entry, ms in raw.get("page_time", {}).items()},
             machine=_machine(raw["machine"]), pinning=_pinning(raw["pinning"]),
         )
 

@@ -94,6 +94,8 @@ def sections(doc: Comparison | dict[str, Any], drawn: dict[str, Pictures] | None
         result.append(Section(tables.capacity(models), findings.capacity(models)))
     if any(m.latency.throughput for m in models.values()):
         result.append(Section(tables.latency(models), findings.latency(models)))
+    if any(m.page_time for m in models.values()):
+        result.append(Section(tables.page_time(models), findings.page_time(models)))
     expected = doc.expected_faults or [s for s in FAULT_SCENARIOS if any(s in m.faults for m in models.values())]
     for scenario in (s for s in FAULT_SCENARIOS if s in expected):
         result.append(Section(tables.fault(models, scenario, FAULT_TITLES[scenario]), findings.fault(models, scenario)))

@@ -156,6 +156,37 @@ def _outage(entry: FaultColumn) -> list[float | None]:
     return entry.outage_s
 
 
+# A page's hops, outside in; each pair's difference is what the outer hop adds to the inner one.
+PAGE_ENTRIES = (("gw", "at the gateway: the whole page"), ("web", "in Web: rendering and both calls"),
+                ("web-grades", "Web's call to Grades, as Web saw it"), ("grades", "inside Grades"),
+                ("web-students", "Web's call to Students, as Web saw it"), ("students", "inside Students"))
+PAGE_HOPS = (("the gateway's own (gw − web)", "gw", "web"), ("the REST hop to Grades (web-grades − grades)", "web-grades", "grades"),
+             ("the REST hop to Students (web-students − students)", "web-students", "students"))
+
+
+def hop_ms(model: ModelColumn, outer: str, inner: str) -> float | None:
+    """What the outer hop adds: the difference of the two entries' medians (over runs), None without both."""
+    found = median(model.page_time.get(outer, [])), median(model.page_time.get(inner, []))
+    return None if found[0] is None or found[1] is None else found[0] - found[1]
+
+
+def page_time(models: Models) -> Table:
+    def median_of(entry: str) -> Cell:
+        return lambda m: number(m.page_time.get(entry, []))
+
+    rows: list[tuple[str, Cell]] = [(f"{entry}: {what}", median_of(entry)) for entry, what in PAGE_ENTRIES]
+    def hop(outer: str, inner: str) -> Cell:
+        return lambda m: number([ms] if (ms := hop_ms(m, outer, inner)) is not None else [])
+
+    rows += [(label, hop(outer, inner)) for label, outer, inner in PAGE_HOPS]
+    table = _table("page-time", "Where a page's time goes at the steady load (Server-Timing, median ms)", models,
+                   "steady", rows)
+    table.notes.append("each entry's median over the page's answers before any fault, from each hop's own Server-Timing "
+                       "entry (median over runs, range in brackets); a hop's own share is the difference of two medians. "
+                       "A has no gateway; in A-monolith Web's calls are function calls, not HTTP.")
+    return table
+
+
 def fault(models: Models, scenario: str, title: str) -> Table:
     def entry(model: ModelColumn) -> FaultColumn | None:
         return model.faults.get(scenario)

@@ -120,3 +120,19 @@ def test_a_model_with_nothing_for_the_fault_to_act_on_reads_not_applicable(tmp_p
     raw = models["a"].to_json()
     del raw["inapplicable"]  # a comparison made before the field was
     assert ModelColumn.from_json(raw).inapplicable == {}
+
+
+def test_a_pages_time_by_hop_shows_what_the_rest_hop_and_the_gateway_add(tmp_path: Path) -> None:
+    models = {
+        "a": ModelColumn("a", "a", page_time={"web": [9.0], "web-grades": [3.0], "grades": [2.0],
+                                              "web-students": [2.5], "students": [1.5]}),
+        "b": ModelColumn("b", "b", page_time={"gw": [12.0, 14.0], "web": [10.0, 11.0], "web-grades": [4.0, 4.0],
+                                              "grades": [2.0, 2.0], "web-students": [3.0, 3.0], "students": [1.5, 1.5]}),
+    }
+    rows = {row[0]: row[1:] for row in tables.page_time(models).rows}
+    assert rows["gw: at the gateway: the whole page"] == ["—", "13.0 (12.0–14.0)"]  # A has no gateway
+    assert rows["the gateway's own (gw − web)"] == ["—", "2.5"]
+    assert rows["the REST hop to Grades (web-grades − grades)"] == ["1.0", "2.0"]
+    assert "the REST hop to Grades: A 1.0 ms, B 2.0 ms" in findings.page_time(models)
+    assert ModelColumn.from_json(models["b"].to_json()) == models["b"]
+    assert "page_time" not in ModelColumn("c", "c").to_json()  # as comparisons made before it read
