@@ -105,15 +105,15 @@ def cost_table(performance: Performance, reference: str) -> Table:
     row("rounds", lambda m: str(len(_costs(performance, m))))
     row("answered requests per round", lambda m: _range([float(c.ok) for c in _costs(performance, m)], 0))
     row("failed requests per round", lambda m: _range([float(c.failed) for c in _costs(performance, m)], 0))
-    row("host CPU at rest in the run's round (cores, every model up and idle)",
+    row("host CPU at rest around the run's round (cores, every model up and idle; mean of before and after)",
         lambda m: _range([c.idle_cores for c in _costs(performance, m)], 3))
     row("generator's send lag, p99 ms", lambda m: _range([c.lag_p99_ms for c in _costs(performance, m)
                                                             if c.lag_p99_ms is not None], 1))
     table.notes += [
         "what the requests cost: the host's busy CPU over the run (every core: the units, gateway, supervisor, "
         "docker-proxy, dockerd, containerd shims, a machine's systemd, the kernel) less the load generator and the "
-        "lab's own process, less the host's rate at rest measured at the start of the round (every model up, idle) "
-        "over the same time. The units' own figure counts only the model's processes or containers, each less its "
+        "lab's own process, less the host's rate at rest (every model up, idle; the mean of the readings before and "
+        "after the round) over the same time. The units' own figure counts only the model's processes or containers, each less its "
         "own rate at rest: it leaves out what the model brings around them, and moves less with the host.",
         f"rounds are interleaved (order rotated each round: {'; '.join(', '.join(o) for o in performance.order)}); "
         f"the interval is a percentile bootstrap over paired rounds (each model against {reference} of the same "

@@ -2,8 +2,9 @@
 by side so that the host's drift over minutes hits every model alike (../shared/MEASUREMENT.md, "Noise").
 
 Every model is up at once, each on its own port. A round measures each model in turn (the order rotates from
-round to round): its idle CPU, then an open-loop run at one common offered rate (the cost: CPU seconds of the
-whole host, less the load generator and the lab, per 1,000 successful requests, with the CPU each unit used),
+round to round): an open-loop run at one common offered rate (the cost: CPU seconds of the whole host, less the
+load generator and the lab and less the host's rate at rest read before and after the round, per 1,000 successful
+requests, with the CPU each unit used),
 and in the rounds the plan names, an open-loop sweep of offered rates (the curve and its knee). Every
 request's latency counts from its scheduled send time (loadtests/open_loop.py).
 """
@@ -27,7 +28,7 @@ from deploylab.measure.analysis import Request, percentile
 from deploylab.measure.runner import generator_cpus
 from deploylab.platform import loadgen
 
-IDLE_S = 4.0  # the idle reading at the start of each round: what the host spends with every model up, at rest
+IDLE_S = 4.0  # the idle reading between rounds: what the host spends with every model up, at rest
 Log = Callable[[str], None]
 
 
@@ -54,7 +55,8 @@ class CostRun:
     ok: int  # answered requests (ok or degraded)
     failed: int
     model_cpu_s: float  # host less generator and lab, less the idle rate over the window
-    idle_cores: float  # what the host spent per second before, with nothing offered (every model up, idle)
+    idle_cores: float  # what the host spent per second at rest (every model up, idle): the mean of the readings
+    # before and after the window's round
     generator_cpu_s: float
     units_cpu_s: dict[str, float]  # each unit's own CPU over the window, its idle rate taken off
     lag_p99_ms: float | None  # how late the generator sent (its own health)
@@ -192,7 +194,7 @@ def _delta(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str,
 
 @dataclass(frozen=True)
 class AtRest:
-    """The round's idle reading: the host's rate (cores) and each model's units' rates with nothing offered."""
+    """An idle reading: the host's rate (cores) and each model's units' rates with nothing offered."""
 
     host_cores: float
     units: dict[str, dict[str, float]]  # model -> unit -> cores
@@ -209,24 +211,57 @@ def at_rest(entries: Sequence[tuple[str, Driver, str]], seconds: float = IDLE_S)
                   {key: {u: d / idle.seconds for u, d in _delta(before[key], after[key]).items()} for key in before})
 
 
-def measure_cost(driver: Driver, base_url: str, plan: Plan, key: str, round_: int, out_dir: Path,
-                 rest: AtRest) -> CostRun:
-    """The common rate; the window's CPU less the round's rate at rest over the window is what the requests cost."""
-    idle_rate, units_idle = rest.host_cores, rest.units.get(key, {})
+def around(before: AtRest, after: AtRest) -> AtRest:
+    """The rate at rest over a round: the mean of the readings on either side of it. One reading alone carries
+    the noise of its few seconds into every cost of the round (at 150 req/s the host at rest is a fifth of a
+    window's CPU); two halve it, and a model measured late in the round is not judged by a reading made long
+    before it."""
+    units = {key: {u: (rate + after.units[key][u]) / 2 for u, rate in found.items() if u in after.units.get(key, {})}
+             for key, found in before.units.items()}
+    return AtRest((before.host_cores + after.host_cores) / 2, units)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What one cost run measured, before the host's rate at rest is taken off (cost_of)."""
+
+    model: str
+    round: int
+    rate: float
+    seconds: float
+    ok: int
+    failed: int
+    model_cpu_s: float  # host less generator and lab over the window
+    generator_cpu_s: float
+    units_cpu_s: dict[str, float]  # each unit's own CPU over the window
+    lag_p99_ms: float | None
+    groups: dict[str, dict[str, float | int | None]]
+
+
+def measure_window(driver: Driver, base_url: str, plan: Plan, key: str, round_: int, out_dir: Path) -> Window:
+    """The common rate, and the CPU the whole host and each unit spent meanwhile."""
     command = locust_open_loop(driver.ctx, base_url, out_dir, [(plan.cost_rate, plan.cost_s)], plan.mix, seed=round_)
     units2, start = _unit_cpu(driver), hostcpu.Reading.now()
     _run_locust(command, out_dir, timeout_s=plan.cost_s + 60)
     end, units3 = hostcpu.Reading.now(), _unit_cpu(driver)
-    window = hostcpu.spent(start, end)
+    spent = hostcpu.spent(start, end)
     rows = read_rows(out_dir)
     ok = sum(r.request.outcome != "failed" for r in rows)
     lags = [r.lag_ms for r in rows if r.lag_ms is not None]
-    units = {u: round(d - units_idle.get(u, 0.0) * window.seconds, 4) for u, d in _delta(units2, units3).items()}
+    return Window(key, round_, plan.cost_rate, round(spent.seconds, 3), ok, len(rows) - ok, spent.model,
+                  round(spent.generator, 3), _delta(units2, units3), percentile(lags, 0.99) if lags else None,
+                  group_latency([r.request for r in rows]))
+
+
+def cost_of(window: Window, rest: AtRest) -> CostRun:
+    """What the requests cost: the window's CPU less the rate at rest over the window."""
+    idle_rate, units_idle = rest.host_cores, rest.units.get(window.model, {})
+    units = {u: round(d - units_idle.get(u, 0.0) * window.seconds, 4) for u, d in window.units_cpu_s.items()}
     return CostRun(
-        model=key, round=round_, rate=plan.cost_rate, seconds=round(window.seconds, 3), ok=ok, failed=len(rows) - ok,
-        model_cpu_s=round(max(window.model - idle_rate * window.seconds, 0.0), 4), idle_cores=round(idle_rate, 4),
-        generator_cpu_s=round(window.generator, 3), units_cpu_s=units,
-        lag_p99_ms=percentile(lags, 0.99) if lags else None, groups=group_latency([r.request for r in rows]),
+        model=window.model, round=window.round, rate=window.rate, seconds=window.seconds, ok=window.ok,
+        failed=window.failed, model_cpu_s=round(max(window.model_cpu_s - idle_rate * window.seconds, 0.0), 4),
+        idle_cores=round(idle_rate, 4), generator_cpu_s=window.generator_cpu_s, units_cpu_s=units,
+        lag_p99_ms=window.lag_p99_ms, groups=window.groups,
     )
 
 
@@ -269,27 +304,34 @@ def run_rounds(entries: Sequence[tuple[str, Driver, str]], plan: Plan, out_dir: 
     so no model is always first after a pause or last before one."""
     out_dir.mkdir(parents=True, exist_ok=True)
     result = Performance(plan={**asdict(plan), "slo_p99_ms": dict(plan.slo_p99_ms), "idle_s": IDLE_S})
+    rest = at_rest(entries)
     for round_ in range(plan.rounds):
         shift = round_ % max(len(entries), 1)
         order = [*entries[shift:], *entries[:shift]]
         result.order.append([key for key, _, _ in order])
-        rest = at_rest([e for e in entries if e[0] not in result.errors])
+        windows: list[Window] = []
+        knees: dict[str, str] = {}
         for key, driver, base_url in order:
             if key in result.errors:
                 continue
             if on_phase:
                 on_phase(key, f"round {round_ + 1}/{plan.rounds}")
             try:
-                cost = measure_cost(driver, base_url, plan, key, round_, out_dir / f"{key}-r{round_ + 1}-cost", rest)
-                result.costs.append(cost)
-                line = f"cost {cost.per_1000} CPU-s per 1000 requests at {plan.cost_rate:g} req/s"
+                windows.append(measure_window(driver, base_url, plan, key, round_, out_dir / f"{key}-r{round_ + 1}-cost"))
                 if round_ in plan.sweep_rounds:
                     sweep = measure_sweep(driver, base_url, plan, key, round_, out_dir / f"{key}-r{round_ + 1}-sweep")
                     result.sweeps.append(sweep)
-                    line += f"; knee {sweep.knee} req/s"
-                log(f"[compare] model {key}, round {round_ + 1}: {line}")
+                    knees[key] = f"; knee {sweep.knee} req/s"
             except (LabError, OSError, ValueError) as exc:
                 result.errors[key] = f"round {round_ + 1}: {exc}"
                 log(f"[compare] model {key}: rounds stopped — {exc}")
-            result.write(out_dir / "performance.json")
+        # the rate at rest after the round: this round's second reading, and the next one's first
+        after = at_rest([e for e in entries if e[0] not in result.errors])
+        for window in windows:
+            cost = cost_of(window, around(rest, after))
+            result.costs.append(cost)
+            log(f"[compare] model {window.model}, round {round_ + 1}: cost {cost.per_1000} CPU-s per 1000 requests "
+                f"at {plan.cost_rate:g} req/s{knees.get(window.model, '')}")
+        rest = after
+        result.write(out_dir / "performance.json")
     return result

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from deploylab.compare import performance as tables
 from deploylab.measure import hostcpu
-from deploylab.measure.rounds import CostRun, Performance, Sweep, SweepStep, read_rows
+from deploylab.measure.rounds import AtRest, CostRun, Performance, Sweep, SweepStep, Window, around, cost_of, read_rows
 
 
 def test_host_busy_time_counts_what_ran_not_idle_or_steal(tmp_path: Path) -> None:
@@ -90,3 +90,12 @@ def test_performance_json_round_trips(tmp_path: Path) -> None:
     found.write(tmp_path / "performance.json")
     again = Performance.from_json(json.loads((tmp_path / "performance.json").read_text()))
     assert again.to_json() == found.to_json()
+
+
+def test_a_rounds_costs_take_off_the_mean_of_the_rest_readings_either_side_of_it() -> None:
+    before, after = AtRest(0.10, {"b": {"web": 0.02}}), AtRest(0.30, {"b": {"web": 0.04}})
+    window = Window("b", 0, 150, 10.0, 1500, 0, 6.0, 1.0, {"web": 2.0}, 1.2, {})
+    cost = cost_of(window, around(before, after))
+    assert cost.idle_cores == 0.2 and cost.model_cpu_s == 4.0  # 6 CPU-s less 0.2 cores over 10 s
+    assert cost.units_cpu_s == {"web": 1.7} and cost.per_1000 == 2.6667
+    assert cost_of(window, AtRest(0.9, {})).model_cpu_s == 0.0  # never below nothing: that is the host's noise
