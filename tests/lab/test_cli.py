@@ -117,3 +117,10 @@ def test_run_list_works_as_the_readme_shows_it(tmp_path: Path) -> None:
     missing = run_cli("run", "--scenario", "steady", state_dir=tmp_path)
     assert missing.returncode == 2 and missing.stderr.strip().splitlines() == [
         "deploylab: --model is required: one of a, b, c, d"]
+
+
+def test_a_scenario_with_nothing_to_act_on_is_refused_in_one_line_before_anything_runs(tmp_path: Path) -> None:
+    result = run_cli("run", "--model", "a", "--scenario", "crash-gateway", "--profile", "quick", state_dir=tmp_path)
+    assert result.returncode != 0 and result.stderr.strip().splitlines() == [
+        "deploylab: scenario crash-gateway does not apply: model a has no gateway (its one server is the entry)"]
+    assert not (tmp_path / "a").exists()

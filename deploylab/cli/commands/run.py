@@ -17,6 +17,7 @@ from deploylab.core.driver import LabContext
 from deploylab.core.errors import LabError, UsageError
 from deploylab.core.registry import MODELS, make_driver
 from deploylab.measure import profiles, scenarios
+from deploylab.measure.faults import cannot
 from deploylab.measure.runner import GENERATOR_LIMIT, keep_lab_off, new_run_id, pinned, run_scenario
 from deploylab.platform.ports import free_port
 
@@ -79,6 +80,9 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     reason = driver.available()
     if reason:
         raise LabError(f"model {args.model} cannot run on this machine: {reason}")
+    why = cannot(driver, scenario.faults)
+    if why:
+        raise LabError(f"scenario {scenario.name} does not apply: {why}")
     run_id = new_run_id(args.model, scenario.name)
     out_dir = Path(args.out).resolve() if args.out else ctx.root / "reports" / "runs" / run_id
     print(f"run {run_id}: model {args.model}, scenario {scenario.name}, {scenario.duration_s:.0f} s, "
