@@ -16,6 +16,7 @@ from typing import Any
 
 from deploylab.compare import baseline, findings, html, markdown, performance, questions, tables
 from deploylab.compare.charts import Pictures, pictures
+from deploylab.compare.collect import REDEPLOY
 from deploylab.compare.records import Comparison, Isolation, ModelColumn
 from deploylab.compare.tables import Parts, Section
 from deploylab.core.driver import LabContext
@@ -99,7 +100,8 @@ def sections(doc: Comparison | dict[str, Any], drawn: dict[str, Pictures] | None
     expected = doc.expected_faults or [s for s in FAULT_SCENARIOS if any(s in m.faults for m in models.values())]
     for scenario in (s for s in FAULT_SCENARIOS if s in expected):
         result.append(Section(tables.fault(models, scenario, FAULT_TITLES[scenario]), findings.fault(models, scenario)))
-    result.append(Section(tables.redeploy(models), findings.redeploy(models)))
+    if any(REDEPLOY in m.faults or REDEPLOY in m.errors for m in models.values()):  # a profile without it: no table
+        result.append(Section(tables.redeploy(models), findings.redeploy(models)))
     for section in result:
         found = drawn.get(section.table.key)
         section.chart = found.inline() if found else ""

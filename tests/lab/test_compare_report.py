@@ -136,3 +136,11 @@ def test_a_pages_time_by_hop_shows_what_the_rest_hop_and_the_gateway_add(tmp_pat
     assert "the REST hop to Grades: A 1.0 ms, B 2.0 ms" in findings.page_time(models)
     assert ModelColumn.from_json(models["b"].to_json()) == models["b"]
     assert "page_time" not in ModelColumn("c", "c").to_json()  # as comparisons made before it read
+
+
+def test_a_comparison_whose_profile_has_no_redeploy_has_no_redeploy_table(tmp_path: Path) -> None:
+    models = _models(tmp_path)
+    keys = [section.table.key for section in report.sections(report.new_doc(models))]
+    assert "redeploy-grades" not in keys and "crash-grades" in keys
+    models["b"].errors["redeploy-grades"] = "the rollout failed"  # tried and failed: the table says why
+    assert "redeploy-grades" in [section.table.key for section in report.sections(report.new_doc(models))]

@@ -12,16 +12,19 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 from deploylab_loadtests import open_loop
 from deploylab_loadtests.groups import GROUPS
 from deploylab_loadtests.open_loop import Step
 
 from deploylab.platform import loadgen
+from deploylab.platform.ports import free_port
+from deploylab.platform.probe import http_status
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -285,3 +288,39 @@ def test_both_rate_options_at_once_are_refused(fake_lab: FakeLab, tmp_path: Path
          f"http://127.0.0.1:{port}", "--arrival-rate", "10", "--rate-steps", "10:1", "--run-time", "2s"],
         cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and "not both" in done.stderr
+
+
+def test_the_web_uis_user_count_and_spawn_rate_are_what_the_closed_loop_runs(fake_lab: FakeLab, tmp_path: Path) -> None:
+    """The locustfile always installs its table shape, which reads --users and --spawn-rate each tick: the numbers
+    a load-tester types into the web UI's form must become those (the shape's use_common_options), not be
+    overridden by the command line's."""
+    ui = free_port()
+    command = [*loadgen.locust(ROOT), "--host", f"http://127.0.0.1:{fake_lab.server_address[1]}",
+               "--web-host", "127.0.0.1", "--web-port", str(ui), "--users", "1", "--spawn-rate", "1",
+               "--loglevel", "WARNING", "--logfile", str(tmp_path / "locust.log")]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{ui}"
+    try:
+        assert wait_until(lambda: http_status(base + "/") == 200, 20), "the web UI did not come up"
+        answer = requests.post(base + "/swarm", data={"user_count": "3", "spawn_rate": "3",
+                                                      "host": f"http://127.0.0.1:{fake_lab.server_address[1]}"}, timeout=5)
+        assert answer.status_code == 200 and answer.json()["success"], answer.text
+
+        def users() -> int:
+            return int(requests.get(base + "/stats/requests", timeout=5).json()["user_count"])
+
+        assert wait_until(lambda: users() == 3, 15), f"the UI asked for 3 users, the run has {users()}"
+        time.sleep(2)  # the shape ticks each second: it must keep the UI's number, not go back to --users 1
+        assert users() == 3
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
