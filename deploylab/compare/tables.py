@@ -171,19 +171,23 @@ def hop_ms(model: ModelColumn, outer: str, inner: str) -> float | None:
 
 
 def page_time(models: Models) -> Table:
+    def absent(m: ModelColumn) -> str:  # a model with figures but not this hop has no such hop (A: no gateway)
+        return NOT_APPLICABLE if m.page_time else MISSING
+
     def median_of(entry: str) -> Cell:
-        return lambda m: number(m.page_time.get(entry, []))
+        return lambda m: number(m.page_time[entry]) if m.page_time.get(entry) else absent(m)
 
     rows: list[tuple[str, Cell]] = [(f"{entry}: {what}", median_of(entry)) for entry, what in PAGE_ENTRIES]
     def hop(outer: str, inner: str) -> Cell:
-        return lambda m: number([ms] if (ms := hop_ms(m, outer, inner)) is not None else [])
+        return lambda m: absent(m) if (ms := hop_ms(m, outer, inner)) is None else number([ms])
 
     rows += [(label, hop(outer, inner)) for label, outer, inner in PAGE_HOPS]
     table = _table("page-time", "Where a page's time goes at the steady load (Server-Timing, median ms)", models,
                    "steady", rows)
     table.notes.append("each entry's median over the page's answers before any fault, from each hop's own Server-Timing "
                        "entry (median over runs, range in brackets); a hop's own share is the difference of two medians. "
-                       "A has no gateway; in A-monolith Web's calls are function calls, not HTTP.")
+                       "n/a: the model has no such hop (A has no gateway); in A-monolith Web's calls are function "
+                       "calls, not HTTP.")
     return table
 
 

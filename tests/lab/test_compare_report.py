@@ -130,8 +130,9 @@ def test_a_pages_time_by_hop_shows_what_the_rest_hop_and_the_gateway_add(tmp_pat
                                               "grades": [2.0, 2.0], "web-students": [3.0, 3.0], "students": [1.5, 1.5]}),
     }
     rows = {row[0]: row[1:] for row in tables.page_time(models).rows}
-    assert rows["gw: at the gateway: the whole page"] == ["—", "13.0 (12.0–14.0)"]  # A has no gateway
-    assert rows["the gateway's own (gw − web)"] == ["—", "2.5"]
+    assert rows["gw: at the gateway: the whole page"] == ["n/a", "13.0 (12.0–14.0)"]  # A has no gateway
+    assert rows["the gateway's own (gw − web)"] == ["n/a", "2.5"]
+    assert tables.page_time({"c": ModelColumn("c", "c")}).rows[0][1] == "—"  # no figure at all: not measured
     assert rows["the REST hop to Grades (web-grades − grades)"] == ["1.0", "2.0"]
     assert "the REST hop to Grades: A 1.0 ms, B 2.0 ms" in findings.page_time(models)
     assert ModelColumn.from_json(models["b"].to_json()) == models["b"]
