@@ -18,5 +18,6 @@ def write_reports(
     summary, series = summarize(out_dir, meta, events, samples, generator_limit)
     (out_dir / "summary.json").write_text(json.dumps(summary.to_json(), indent=2, default=str))
     (out_dir / "summary.md").write_text(markdown.render(summary))
-    (out_dir / "report.html").write_text(html.render(summary, series))
+    # each plot also as charts/<name>.svg and .png beside the report, for slides and papers
+    (out_dir / "report.html").write_text(html.render(summary, series, out_dir / "charts"))
     return summary

@@ -66,6 +66,8 @@ def test_fault_run_report(tmp_path):
     assert f"/ {before.count} |" in grades_row and "shape steady, 10 users" in markdown
     page = (tmp_path / "report.html").read_text()
     assert page.count("<svg") == 5
+    charts = sorted(path.name for path in (tmp_path / "charts").iterdir())  # each plot also as files of its own
+    assert len(charts) == 10 and {name.rsplit(".", 1)[1] for name in charts} == {"svg", "png"}
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched: opens offline
     assert "<script" not in page
 
