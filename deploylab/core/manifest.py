@@ -89,6 +89,10 @@ class Manifest:
     gateway: Component
     agent: Component
 
+    def listen_port(self, name: str) -> int:
+        """Where a service, or the gateway, listens inside a unit of its own (a container or machine: no offset)."""
+        return self.services[name].port if name in self.services else self.entry_port
+
     def unit_limits(self) -> dict[str, Limits]:
         """The limits of every unit the manifest limits: each service's and the gateway's."""
         limits = {name: service.limits for name, service in self.services.items()}

@@ -48,3 +48,12 @@ def rules(pid: int) -> list[str]:
     """The partition rules left in pid's namespace (a test's check that a run cleaned up)."""
     listed = _iptables(pid, "-S", "INPUT")
     return [line for line in listed.stdout.splitlines() if COMMENT in line]
+
+
+def apply(kind: str, pid: int, port: int, unit: str) -> None:
+    """A driver's `partition` or `heal` of the unit whose namespace pid (0: not running) is in. A unit that is not
+    running cannot be cut; it has nothing to heal either (restarted, it has a new namespace without the rule)."""
+    if kind == "partition" and not pid:
+        raise LabError(f"{unit} is not running")
+    if pid:
+        (drop if kind == "partition" else heal)(pid, port)

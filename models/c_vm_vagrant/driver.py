@@ -348,22 +348,18 @@ class Driver(BaseDriver):
         elif kind in MACHINE_FAULTS:
             self.power(unit, on=kind == "poweron")
         elif kind in NETWORK_FAULTS:
-            self.cut(unit, heal=kind == "heal")
+            self.cut(unit, kind)
         else:
             self.redeploy(unit, str(params.get("version", "")))
 
-    def cut(self, machine: str, heal: bool) -> None:
+    def cut(self, machine: str, kind: str) -> None:
         """Drop the packets that reach a machine's service over the machines' network (its agent keeps answering),
         or stop dropping them: in the machine's own network namespace, which the docker provider's machine has."""
         if self.provider != "docker":
             raise LabError(f"model c: a partition needs the docker provider here, not {self.provider}")
-        manifest = self.ctx.manifest
-        port = manifest.services[machine].port if machine in manifest.services else manifest.entry_port
         pid = ((DockerEngine().container(f"{self.prefix}-{machine}") or {}).get("State") or {}).get("Pid") or 0
-        if not heal and not pid:
-            raise LabError(f"model c: machine {machine} is not running")
-        if pid:  # a machine switched off since has a new namespace: nothing left to heal
-            (partition.heal if heal else partition.drop)(pid, port)
+        partition.apply(kind, int(pid), self.ctx.manifest.listen_port(machine),
+                        f"model c: machine {machine}")
 
     def power(self, machine: str, on: bool) -> None:
         """Pull a machine's power, or switch it on again: the machine, not its service, and nothing shuts down

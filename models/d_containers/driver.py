@@ -194,13 +194,12 @@ class Driver(BaseDriver):
             info = self.engine.container(container_id) or {}
             networks = (info.get("NetworkSettings") or {}).get("Networks") or {}
             ip = next((n.get("IPAddress") for n in networks.values() if n.get("IPAddress")), "")
-            out.append(Unit(unit, "container", (service,), f"http://{ip}:{self.port(service)}" if ip else ""))
+            out.append(Unit(unit, "container", (service,), f"http://{ip}:{self.ctx.manifest.listen_port(service)}" if ip else ""))
         return out
 
-    def port(self, service: str) -> int:
-        """Where a service (or the gateway) listens inside its container."""
-        manifest = self.ctx.manifest
-        return manifest.services[service].port if service in manifest.services else manifest.entry_port
+    def _pid(self, container_id: str) -> int:
+        """The container's first process on the host (0: not running)."""
+        return int((self.engine.container(container_id) or {}).get("State", {}).get("Pid") or 0)
 
     def units_of(self, service: str) -> int:
         """Compose: one container per service; Swarm: the stack's replicas (stack.yaml's default)."""
@@ -241,14 +240,12 @@ class Driver(BaseDriver):
             self.redeploy(unit.split(".")[0], str(params.get("version") or int(time.time())))
             return
         container_id = self.container_id(unit)
-        pid = (self.engine.container(container_id) or {}).get("State", {}).get("Pid") or 0
         if kind in NETWORK_FAULTS:  # in the container's own network namespace, on its service's port
-            if kind == "partition" and not pid:
-                raise LabError(f"model d: {unit} is not running")
-            if pid:  # a container gone or restarted since has a new namespace: nothing left to heal
-                (partition.drop if kind == "partition" else partition.heal)(pid, self.port(unit.split(".")[0]))
+            partition.apply(kind, self._pid(container_id), self.ctx.manifest.listen_port(unit.split(".")[0]),
+                            f"model d: {unit}")
         elif kind == "kill":
             # From the host, not `docker kill`: the engine records that as a manual stop and never restarts it.
+            pid = self._pid(container_id)
             if pid:
                 os.kill(pid, signal.SIGKILL)
                 self.repin_replacement(container_id)
