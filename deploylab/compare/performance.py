@@ -62,9 +62,26 @@ def cost_rounds(performance: Performance, figure: Callable[[CostRun], float | No
 def cost_intervals(performance: Performance, reference: str,
                    figure: Callable[[CostRun], float | None] = lambda c: c.per_1000) -> dict[str, Interval]:
     """Each model's cost over the reference's, from the rounds in which both were measured."""
-    rounds = cost_rounds(performance, figure)
+    return _paired(cost_rounds(performance, figure), _order(performance), reference)
+
+
+def knee_rounds(performance: Performance) -> list[dict[str, float]]:
+    """{model: knee req/s} per round that swept; a model that met the SLO at no rate has no knee to divide."""
+    rounds: dict[int, dict[str, float]] = {}
+    for sweep in performance.sweeps:
+        if sweep.knee:
+            rounds.setdefault(sweep.round, {})[sweep.model] = sweep.knee
+    return [rounds[r] for r in sorted(rounds)]
+
+
+def knee_intervals(performance: Performance, reference: str) -> dict[str, Interval]:
+    """Each model's knee over the reference's, from the sweeps of the same round."""
+    return _paired(knee_rounds(performance), _order(performance), reference)
+
+
+def _paired(rounds: list[dict[str, float]], models: Sequence[str], reference: str) -> dict[str, Interval]:
     found = {}
-    for model in _order(performance):
+    for model in models:
         if model == reference:
             continue
         mine = [r[model] for r in rounds if model in r and reference in r]
@@ -89,11 +106,7 @@ def cost_table(performance: Performance, reference: str) -> Table:
         return _range(values, digits) if values or not _costs(performance, m) else NOISE
 
     def ratio(m: str, found: dict[str, Interval]) -> str:
-        if m == reference:
-            return "1"
-        if m in found:
-            return f"{found[m].estimate:.2f} ({found[m].low:.2f}–{found[m].high:.2f})"
-        return "not measurable" if _costs(performance, m) else MISSING
+        return _ratio(m, reference, found, "not measurable" if _costs(performance, m) else MISSING)
 
     units = cost_intervals(performance, reference, units_per_1000)
     row("CPU-s per 1000 requests, whole host less generator and lab: median (range)",
@@ -170,11 +183,19 @@ def latency_table(performance: Performance) -> Table:
     return table
 
 
+def _ratio(model: str, reference: str, found: dict[str, Interval], otherwise: str) -> str:
+    if model == reference:
+        return "1"
+    if model in found:
+        return f"{found[model].estimate:.2f} ({found[model].low:.2f}–{found[model].high:.2f})"
+    return otherwise
+
+
 def _knees(performance: Performance, model: str) -> list[Sweep]:
     return [s for s in performance.sweeps if s.model == model]
 
 
-def capacity_table(performance: Performance) -> Table:
+def capacity_table(performance: Performance, reference: str) -> Table:
     models = _order(performance)
     slo = performance.plan.get("slo_p99_ms", {})
     table = Table("knee", "Capacity at the knee: the highest offered rate that met the SLO (open-loop sweep)",
@@ -191,6 +212,9 @@ def capacity_table(performance: Performance) -> Table:
         return text + (f"; fails at {statistics.median(fails):g}" if fails else "; never failed")
 
     table.rows.append(["req/s (median over sweeps; the first failing rate)", *(cell(m) for m in models)])
+    found = knee_intervals(performance, reference)
+    table.rows.append([f"ratio to {reference} (95 % interval over paired sweeps)",
+                       *(_ratio(m, reference, found, MISSING) for m in models)])
     table.rows.append(["sweeps", *(str(len(_knees(performance, m))) for m in models)])
 
     def why(model: str) -> str:
@@ -208,10 +232,13 @@ def capacity_table(performance: Performance) -> Table:
 
 def rankings(performance: Performance, reference: str) -> list[str]:
     """One sentence per model against the reference, ranked only where the interval excludes 1."""
-    lines = []
-    for model, interval in cost_intervals(performance, reference).items():
-        lines.append(rank(interval, model, reference, "cost per request", MIN_ROUNDS).text + ".")
-    return lines
+    return [rank(interval, model, reference, "cost per request", MIN_ROUNDS).text + "."
+            for model, interval in cost_intervals(performance, reference).items()]
+
+
+def knee_rankings(performance: Performance, reference: str) -> list[str]:
+    return [rank(interval, model, reference, "capacity at the knee", MIN_ROUNDS).text + "."
+            for model, interval in knee_intervals(performance, reference).items()]
 
 
 def sections(performance: Performance | None, reference: str = "a") -> list[Section]:
@@ -225,13 +252,25 @@ def sections(performance: Performance | None, reference: str = "a") -> list[Sect
         found.append(hop)
     errors = [f"{model}: {why}" for model, why in performance.errors.items()]
     finding = " ".join(found) or "No model was measured in enough rounds to rank."
+    if not performance.sweeps:
+        finding += (" Capacity at the knee was not measured: this profile does not sweep the offered rate (one 4-s "
+                    "step per rate placed a model's knee up to 150 req/s apart in two runs of the same code); the "
+                    "full profile sweeps in three rounds and ranks the knees on their intervals.")
     if errors:
         finding += " Not measured in the rounds: " + "; ".join(errors) + "."
     return [
         Section(cost_table(performance, reference), finding),
         Section(breakdown_table(performance), "Where each model's CPU goes per request: the units, and what the "
                 "model brings around them."),
-        Section(capacity_table(performance), "A knee read off one grid of offered rates; the SLO is per endpoint group."),
+        *knee_sections(performance, reference),
         Section(latency_table(performance), "Latency counted from when each request was due, not when it was sent: a "
                 "stall shows in full."),
     ]
+
+
+def knee_sections(performance: Performance, reference: str) -> list[Section]:
+    if not performance.sweeps:
+        return []
+    found = knee_rankings(performance, reference)
+    return [Section(capacity_table(performance, reference), " ".join([
+        "A knee read off a grid of offered rates; the SLO is per endpoint group.", *found]))]

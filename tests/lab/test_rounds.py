@@ -66,6 +66,28 @@ def test_the_tables_state_rounds_sample_sizes_and_the_knee() -> None:
     assert tables.sections(None) == []
 
 
+def sweep(model: str, round_: int, knee: float | None) -> Sweep:
+    step = SweepStep(knee or 100, knee or 90, 0.0, {}, knee is not None)
+    return Sweep(model, round_, (step,), knee, None)
+
+
+def test_knees_are_ranked_over_paired_sweeps_and_a_profile_without_a_sweep_says_so() -> None:
+    found = performance(3, ratio_b=1.5)
+    found.sweeps = [sweep(m, r, k) for r in range(3) for m, k in (("a", 200.0), ("b", 300.0 if r else None))]
+    interval = tables.knee_intervals(found, "a")["b"]
+    assert (interval.estimate, interval.n) == (1.5, 2)  # round 0: b met the SLO at no rate, no ratio to pair
+    assert "too few" in tables.knee_rankings(found, "a")[0]
+    found.sweeps.append(sweep("b", 0, 300.0))
+    found.sweeps = [s for s in found.sweeps if s.knee or s.model != "b"]
+    assert "b's capacity at the knee is higher than a's" in tables.knee_rankings(found, "a")[0]
+    knee = next(s for s in tables.sections(found) if s.table.key == "knee")
+    assert ["ratio to a (95 % interval over paired sweeps)", "1", "1.50 (1.50–1.50)"] in knee.table.rows
+    found.sweeps = []
+    sections = tables.sections(found)
+    assert "knee" not in [s.table.key for s in sections]
+    assert "Capacity at the knee was not measured" in sections[0].finding
+
+
 def test_a_cost_no_higher_than_the_host_at_rest_is_said_to_be_noise_not_left_blank() -> None:
     found = performance(3, ratio_b=0.0)  # b's window never rose above the host's rate at rest
     cost = tables.cost_table(found, "a")
