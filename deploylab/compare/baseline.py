@@ -130,7 +130,6 @@ def figures() -> list[Figure]:
         Figure("disk", "on disk MiB", "MiB", 0, _disk),
         Figure("capacity", "req/s held", "req/s", 1, lambda m: m.capacity.plateau_throughput),
         Figure("capacity", "best step req/s", "req/s", 1, lambda m: m.capacity.best_throughput),
-        Figure("capacity", "req/s held at the common host speed", "req/s", 1, lambda m: m.capacity.at_common_speed),
     ]
     for g in GROUPS:
         for q in ("p50", "p95"):

@@ -96,8 +96,7 @@ def bar_charts(doc: Comparison) -> dict[str, list[plots.Chart]]:
             "reserved (VMs)": _reserved}, 0),
         "disk": bars("disk", "On disk besides the source, MiB", "MiB", {"environments or images": _disk_mib}, 0),
         "capacity": bars("capacity", "Capacity: req/s held within the SLO (closed-loop step load)", "req/s", {
-            "as measured": lambda m: median(m.capacity.plateau_throughput),
-            "at the common host speed": lambda m: median(m.capacity.at_common_speed)}, 0),
+            "as measured": lambda m: median(m.capacity.plateau_throughput)}, 0),
         "latency": bars("latency", "p95 latency at a fixed load (steady scenario), ms", "ms", {
             GROUP_TITLES[g]: _p95(g) for g in GROUPS}, 1),
     }

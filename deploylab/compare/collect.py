@@ -187,20 +187,6 @@ def _speed(measured: HostSpeed | None) -> float | None:
     return round(statistics.fmean(readings), 2) if readings else None
 
 
-def at_common_speed(models: dict[str, ModelColumn]) -> dict[str, ModelColumn]:
-    """Each capacity run's plateau scaled to the median host speed of all the runs being compared:
-    throughput x (common speed / speed at the time). Runs without a speed reading get None."""
-    speeds = [s for m in models.values() for s in m.capacity.host_speed if s]
-    common = statistics.median(speeds) if speeds else None
-    scaled = {}
-    for key, model in models.items():
-        capacity = model.capacity
-        pairs = zip(capacity.plateau_throughput, capacity.host_speed, strict=False)
-        at_common = [round(t * common / s, 2) if t and s and common else None for t, s in pairs]
-        scaled[key] = replace(model, capacity=replace(capacity, at_common_speed=at_common, common_speed=common))
-    return scaled
-
-
 def column_key(run_dir: Path, summary: Summary) -> tuple[str, str]:
     """(model column, source): the comparison's own label when it wrote one, else the runner's model."""
     phase = run_dir / PHASE_FILE
@@ -233,7 +219,7 @@ def collect(run_dirs: list[Path]) -> dict[str, ModelColumn]:
         else:
             model = _add_run(model, run_dir, summary)
         models[column] = model
-    return at_common_speed(models)
+    return models
 
 
 def from_outcomes(outcomes: dict[str, Outcome]) -> dict[str, ModelColumn]:

@@ -74,12 +74,6 @@ def capacity(models: Models) -> str:
     text = f"{best[0][0]} sustained the most within the SLO: {top:.0f} req/s"
     if len(best) > 1:
         text += "; " + ", ".join(f"{name} {value:.0f} req/s ({100 * (value - top) / top:+.0f} %)" for name, value in best[1:])
-    scaled = ranked(models, lambda m: median(m.capacity.at_common_speed))[::-1]
-    if len(scaled) == len(best) > 1:
-        head = scaled[0][1]
-        text += (". At one common host speed the order is " + ", ".join(
-            f"{name} {value:.0f}" + ("" if value == head else f" ({100 * (value - head) / head:+.0f} %)")
-            for name, value in scaled) + " req/s")
     return text + "."
 
 

@@ -50,7 +50,7 @@ def _p95(group: str) -> Values:
 
 
 def _capacity(column: ModelColumn) -> Sequence[float | None]:
-    return column.capacity.at_common_speed or column.capacity.plateau_throughput
+    return column.capacity.plateau_throughput
 
 
 def _idle_memory(column: ModelColumn) -> Sequence[float | None]:

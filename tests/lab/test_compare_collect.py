@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -109,17 +110,14 @@ def test_repeats_give_median_range_and_a_mark_when_they_disagree() -> None:
     assert verdict(["failed", None, "failed"]) == "failed" and verdict(["slow", "failed"]) == "failed"
 
 
-def test_capacity_is_scaled_to_one_common_host_speed(tmp_path: Path) -> None:
+def test_capacity_is_reported_as_measured_beside_the_host_speed_not_rescaled_by_it(tmp_path: Path) -> None:
     runs = [write_run(tmp_path, f"{model}-capacity", base_summary(f"{model}-capacity", model, "capacity", capacity=capacity(
         throughput, 40, plateau_throughput=throughput, host_speed={"before": speed - 10, "after": speed + 10})), model)
-        for model, throughput, speed in (("a", 600.0, 100.0), ("b", 450.0, 75.0), ("c", 500.0, 90.0))]
+        for model, throughput, speed in (("a", 600.0, 100.0), ("b", 450.0, 75.0))]
     models = collect.collect(runs)
     assert models["b"].capacity.host_speed == [75.0]
-    # the common speed is the median, 90: A ran on a faster host then, B on a slower one
-    assert models["a"].capacity.at_common_speed == [540.0]
-    assert models["b"].capacity.at_common_speed == [540.0]
-    assert models["c"].capacity.at_common_speed == [500.0]
-    assert models["c"].capacity.common_speed == 90.0
+    assert models["a"].capacity.plateau_throughput == [600.0] and models["b"].capacity.plateau_throughput == [450.0]
+    assert "common" not in json.dumps(models["a"].capacity.to_json())
 
 
 def test_the_host_speed_is_a_real_measurement() -> None:

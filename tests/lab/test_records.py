@@ -101,11 +101,14 @@ def test_the_start_up_summary_reads_back_what_it_wrote() -> None:
 
 
 @pytest.mark.parametrize("path", REFERENCES, ids=[p.parent.name for p in REFERENCES])
-def test_a_committed_compare_json_is_version_1_and_reads_as_today(path: Path) -> None:
+def test_a_committed_compare_json_reads_as_today(path: Path) -> None:
     raw = json.loads(path.read_text())
-    assert "schema" not in raw  # written before the number
+    if "schema" not in raw:  # written before the number
+        for model in raw["models"].values():  # the plateau rescaled by a timed loop: read no more
+            model["capacity"].pop("at_common_speed")
+            model["capacity"].pop("common_speed")
     doc = Comparison.from_json(raw)
-    assert doc.to_json() == {"schema": COMPARE_SCHEMA, **raw}  # nothing lost, nothing invented
+    assert doc.to_json() == {**raw, "schema": COMPARE_SCHEMA}  # nothing lost, nothing invented
     assert Comparison.from_json(doc.to_json()) == doc
     a = raw["models"]["a"]
     assert ModelColumn.from_json(a).to_json() == a
@@ -120,5 +123,4 @@ def test_a_compare_json_from_before_the_plateau_gets_the_best_step_as_its_platea
             del model["capacity"][key]
     doc = Comparison.from_json(raw)
     a = doc.models["a"].capacity
-    assert a.plateau_throughput == a.best_throughput and a.host_speed == [] and a.at_common_speed == []
-    assert a.common_speed is None
+    assert a.plateau_throughput == a.best_throughput and a.host_speed == []

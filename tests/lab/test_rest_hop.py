@@ -88,7 +88,7 @@ def column(key: str, page_p50: list[float], capacity: list[float | None], studen
     groups = {"web": Quantiles(page_p50, [v * 3 for v in page_p50]), "students": Quantiles(students_p50, students_p50),
               "grades": Quantiles()}
     return ModelColumn(key=key, model="a", status=status, latency=LatencyColumn(groups, []),
-                       capacity=CapacityColumn(at_common_speed=capacity), idle=IdleColumn(app_mib=[90.0]))
+                       capacity=CapacityColumn(plateau_throughput=capacity), idle=IdleColumn(app_mib=[90.0]))
 
 
 def test_ratio_is_of_medians_and_none_without_figures() -> None:
