@@ -11,9 +11,10 @@ import argparse
 import importlib
 import importlib.metadata
 import os
+import signal
 import sys
 from collections.abc import MutableMapping, Sequence
-from types import ModuleType
+from types import FrameType, ModuleType
 
 from deploylab.cli.context import RESTART_POLICIES, build_context
 from deploylab.core.driver import LabContext
@@ -83,9 +84,16 @@ def _context(args: argparse.Namespace) -> LabContext:
     )
 
 
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     saved = os.environ.get("DOCKER_HOST")
+    # `kill` (a CI timeout, a supervisor) stops the lab as Ctrl-C does: the run in progress is reported as
+    # partial and every model it brought up is taken down, rather than left running.
+    terminate = signal.signal(signal.SIGTERM, _interrupt)
     try:
         _one_engine(os.environ)
         return int(_command(args.verb).main(_context(args), args) or 0)
@@ -99,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     finally:  # as it was for whoever called main() in-process (tests)
+        signal.signal(signal.SIGTERM, terminate)
         if saved is None:
             os.environ.pop("DOCKER_HOST", None)
         else:
