@@ -115,9 +115,24 @@ def _why(exc: BaseException) -> str:
     return first if isinstance(exc, LabError) else f"{type(exc).__name__} in the driver: {first}"
 
 
-def _healthy(driver: Driver) -> bool:
+RESTART_GRACE_S = 15.0  # a unit still restarting after the last phase (Swarm's task after a kill) is given this long
+
+
+def _healthy(driver: Driver, grace_s: float = 0.0) -> bool:
+    """The entry answers its health check, within grace_s: waiting for a model's own restart is cheaper than
+    taking it down and up again (Swarm: 14 s up, and its down waits for the network to go)."""
     ctx = driver.ctx
-    return http_status(ctx.base_url + ctx.manifest.entry_health) == 200
+    deadline = time.monotonic() + grace_s
+    while http_status(ctx.base_url + ctx.manifest.entry_health) != 200:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
+def kept_up(driver: Driver) -> bool:
+    """Whether the matrix left this model up and answering, for the rounds to measure as it is."""
+    return lifecycle.current(driver.ctx.state_dir) == driver.name and _healthy(driver)
 
 
 def _driver(ctx: LabContext, key: str) -> tuple[Driver | None, str | None]:
@@ -168,7 +183,7 @@ class _Model:
             self.inapplicable |= dict.fromkeys(parts(name), why)
             self.log(f"[compare] model {self.key}: {name} does not apply — {why}")
             return
-        if lifecycle.current(driver.ctx.state_dir) == driver.name and not _healthy(driver):
+        if lifecycle.current(driver.ctx.state_dir) == driver.name and not _healthy(driver, RESTART_GRACE_S):
             lifecycle.take_down(driver)  # the last phase left it broken: the runner starts it afresh
         out_dir = self.runs_dir / (f"{self.compare_id}-{self.key}-{name}" + (f"-{repeat + 1}" if repeats > 1 else ""))
         try:
@@ -197,19 +212,24 @@ class _Model:
 
 def run_model(
     ctx: LabContext, key: str, profile: Profile, runs_dir: Path, compare_id: str, clock: Clock, log: Log,
+    keep_up: bool = False,
 ) -> Outcome:
-    """One model through the start-up phase and every scenario of the profile; skipped when it cannot run here."""
+    """One model through the start-up phase and every scenario of the profile; skipped when it cannot run here.
+    keep_up: leave it up when it answers at the end (the rounds measure it next, without a down and an up)."""
     driver, reason = _driver(ctx, key)
     if driver is None or reason:
         clock.skip(1 + profile.repeats * len(profile.scenarios))
         log(f"[compare] model {key}: skipped — {reason}")
         return Outcome("skipped", reason)
     model = _Model(driver, key, profile, runs_dir, compare_id, clock, log)
+    kept = False
     try:
         model.startup()
         for repeat in range(profile.repeats):
             for name in profile.scenarios:
                 model.scenario(name, repeat)
+        kept = keep_up and _healthy(driver, RESTART_GRACE_S) and kept_up(driver)
     finally:
-        model.take_down()
+        if not kept:
+            model.take_down()
     return model.outcome()

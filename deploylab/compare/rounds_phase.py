@@ -3,6 +3,8 @@ measured in interleaved rounds (deploylab.measure.rounds), then every one taken 
 
 Each model gets its own port offset (ROUNDS_OFFSET + 100 x its place) and its own state folder, so D and D on
 Swarm run side by side. The caches (venvs, images, wheelhouses) are the lab's usual ones: nothing is built twice.
+The model the matrix measured last may still be up at the lab's own port (`kept`): it is measured there as it is,
+which spares its down and up (C's: a minute of making and provisioning machines).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from deploylab.compare.matrix import Log, driver_for
+from deploylab.compare.matrix import Log, driver_for, kept_up
+from deploylab.core import lifecycle
 from deploylab.core.driver import Driver, LabContext
 from deploylab.measure.profiles import Profile
 from deploylab.measure.rounds import Performance, Plan, run_rounds
@@ -39,30 +42,40 @@ def context_for(ctx: LabContext, key: str, place: int) -> LabContext:
 
 def run_phase(
     ctx: LabContext, keys: Sequence[str], plan: Plan, out_dir: Path, log: Log,
-    on_phase: Callable[[str, str], None] | None = None,
+    on_phase: Callable[[str, str], None] | None = None, kept: str | None = None,
 ) -> Performance:
     """Up, rounds, down. A model that does not come up is left out of the rounds, with the reason."""
     up: list[tuple[str, Driver, str]] = []
     errors: dict[str, str] = {}
+    held = driver_for(pinned(ctx), kept) if kept else None  # the matrix's last model, at the lab's own port
     try:
+        if held is not None and not kept_up(held):
+            lifecycle.take_down(held)  # it stopped answering: brought up below like the others
+            held = None
         for place, key in enumerate(keys):
-            driver = driver_for(context_for(ctx, key, place), key)
+            driver = held if held is not None and key == kept else driver_for(context_for(ctx, key, place), key)
             if on_phase:
                 on_phase(key, "up for the rounds")
             try:
-                driver.down()  # whatever an interrupted comparison left at this port
-                driver.build()
-                deployment = driver.up()
-                seed(deployment.base_url)  # the open loop reads the seeded students and grades
+                if driver is held:
+                    base_url = driver.ctx.base_url
+                else:
+                    driver.down()  # whatever an interrupted comparison left at this port
+                    driver.build()
+                    base_url = driver.up().base_url
+                seed(base_url)  # the open loop reads the seeded students and grades
             except Exception as exc:  # noqa: BLE001 - recorded; the others are still measured
                 errors[key] = f"did not come up for the rounds: {(str(exc).splitlines() or [''])[0]}"
                 log(f"[compare] model {key}: {errors[key]}")
                 _down(driver, log)
                 continue
-            up.append((key, driver, deployment.base_url))
+            up.append((key, driver, base_url))
         result = run_rounds(up, plan, out_dir, log, on_phase)
     finally:
-        for _, driver, _ in reversed(up):
+        downs = [driver for _, driver, _ in reversed(up)]
+        if held is not None and all(driver is not held for driver in downs):
+            downs.append(held)
+        for driver in downs:
             _down(driver, log)
     result.errors |= errors
     result.pinning = {"sut_cpus": pinned(ctx).sut_cpus, "generator_cpus": generator_cpus(pinned(ctx).sut_cpus)}
@@ -72,6 +85,6 @@ def run_phase(
 
 def _down(driver: Driver, log: Log) -> None:
     try:
-        driver.down()
+        lifecycle.take_down(driver)
     except Exception as exc:  # noqa: BLE001 - the next model must still come down
         log(f"[compare] model {driver.name}: down after the rounds failed — {exc}")

@@ -129,6 +129,7 @@ def test_ctrl_c_in_a_run_stops_the_comparison_and_takes_the_model_down(
         return type("Run", (), {"partial": True})()
 
     monkeypatch.setattr(matrix, "run_scenario", interrupted)
+    monkeypatch.setattr(matrix, "_healthy", lambda _driver, grace_s=0.0: False)  # nothing answers: no grace to wait
     clock = matrix.Clock(5, 100.0, lambda _line: None)
     with pytest.raises(KeyboardInterrupt):
         matrix.run_model(ctx, "a", profiles.get("smoke"), tmp_path / "runs", "x", clock, lambda _line: None)
@@ -180,3 +181,54 @@ def test_a_phase_with_nothing_to_act_on_is_not_run_and_says_why(ctx: LabContext,
     assert outcome.inapplicable == {"crash-gateway": "model a has no gateway (its one server is the entry)"}
     assert "crash-gateway" not in outcome.errors
     assert any("crash-gateway does not apply" in line for line in lines)
+
+
+def test_the_slowest_model_to_bring_up_is_measured_last_and_the_report_keeps_the_order_asked() -> None:
+    assert profiles.run_order(["a", "c", "d", "d-swarm"]) == ["a", "d", "d-swarm", "c"]
+    assert profiles.run_order(["b", "a"]) == ["b", "a"]
+
+
+def _measured(driver: OneAtATime, monkeypatch: pytest.MonkeyPatch, healthy: bool) -> None:
+    def ran(_ctx: Any, _driver: Any, _scenario: Any, out_dir: Path, **_kw: Any) -> Any:
+        out_dir.mkdir(parents=True)
+        return type("Run", (), {"partial": False})()
+
+    monkeypatch.setattr(matrix, "driver_for", lambda _ctx, _key: driver)
+    monkeypatch.setattr(matrix, "run_scenario", ran)
+    monkeypatch.setattr(matrix, "_label", lambda *a: None)
+    monkeypatch.setattr(matrix, "_healthy", lambda _driver, grace_s=0.0: healthy)
+    monkeypatch.setattr(matrix.lifecycle, "current", lambda _dir: driver.name if driver.running else None)
+
+
+@pytest.mark.parametrize("healthy", [True, False])
+def test_the_last_model_stays_up_for_the_rounds_only_when_it_answers(
+    ctx: LabContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, healthy: bool,
+) -> None:
+    driver = OneAtATime(ctx)
+    _measured(driver, monkeypatch, healthy)
+    profile = replace(profiles.get("smoke"), scenarios=("steady",))
+    clock = matrix.Clock(2, 10.0, lambda _line: None)
+    outcome = matrix.run_model(ctx, "a", profile, tmp_path / "runs", "x", clock, lambda _line: None, keep_up=True)
+    assert outcome.status == "measured" and driver.running is healthy
+    matrix.run_model(ctx, "a", profile, tmp_path / "runs2", "y", clock, lambda _line: None)
+    assert not driver.running  # not the last one: down as before
+
+
+def test_the_rounds_measure_the_kept_model_where_it_is_and_take_it_down(
+    ctx: LabContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    from deploylab.compare import rounds_phase
+    from deploylab.measure.rounds import Performance
+
+    kept, fresh = OneAtATime(ctx), OneAtATime(rounds_phase.context_for(ctx, "b", 1))
+    kept.running = True
+    monkeypatch.setattr(rounds_phase, "driver_for", lambda c, key: kept if c.port_offset == 0 else fresh)
+    monkeypatch.setattr(rounds_phase, "kept_up", lambda driver: driver.running)
+    monkeypatch.setattr(rounds_phase, "seed", lambda _url: None)
+    fresh.up = lambda: (setattr(fresh, "running", True), type("D", (), {"base_url": "http://127.0.0.1:9100"})())[1]
+    measured: list[tuple[str, str]] = []
+    monkeypatch.setattr(rounds_phase, "run_rounds", lambda up, *a, **k: (
+        measured.extend((key, url) for key, _driver, url in up), Performance(plan={}))[1])
+    rounds_phase.run_phase(ctx, ["b", "a"], profiles.get("smoke").plan(), tmp_path, lambda _line: None, kept="a")  # type: ignore[arg-type]
+    assert measured == [("b", "http://127.0.0.1:9100"), ("a", ctx.base_url)]
+    assert kept.ups == 0 and not kept.running and not fresh.running

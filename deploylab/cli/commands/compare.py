@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from deploylab.compare import baseline, collect, report, rounds_phase
-from deploylab.compare.matrix import Clock, run_model, stderr_log
+from deploylab.compare.matrix import Clock, driver_for, run_model, stderr_log
 from deploylab.compare.records import Comparison
 from deploylab.core import lifecycle
 from deploylab.core.driver import LabContext
@@ -123,14 +123,22 @@ def main(ctx: LabContext, args: argparse.Namespace) -> int:
     clock = Clock(len(planned), sum(planned), stderr_log, planned)
     started = time.monotonic()
     performance = None
+    plan = profile.plan()
+    order = profiles.run_order(keys)
     try:
-        outcomes = {key: run_model(ctx, key, profile, root / "runs", compare_id, clock, stderr_log) for key in keys}
-        plan = profile.plan()
+        ran = {key: run_model(ctx, key, profile, root / "runs", compare_id, clock, stderr_log,
+                              keep_up=plan is not None and key == order[-1]) for key in order}
+        outcomes = {key: ran[key] for key in keys}
+        kept = order[-1] if lifecycle.current(ctx.state_dir) else None  # up and answering after its last phase
         up = [key for key, found in outcomes.items() if found.status == "measured"]
         if plan and up:
             performance = rounds_phase.run_phase(ctx, up, plan, root / "runs" / f"{compare_id}-rounds",
-                                                 stderr_log, on_phase=clock.phase)
+                                                 stderr_log, on_phase=clock.phase, kept=kept)
+        elif kept:
+            lifecycle.take_down(driver_for(pinned(ctx), kept))
     except KeyboardInterrupt:
+        if lifecycle.current(ctx.state_dir):  # the last model, left up for rounds that never started
+            lifecycle.take_down(driver_for(pinned(ctx), order[-1]))
         measured = shlex.quote(str(root / "runs")) + f"/{compare_id}-*"
         stderr_log(f"[compare] interrupted; every model is down. A report of what was measured: deploylab compare {measured}")
         raise
