@@ -213,8 +213,9 @@ def capacity_table(performance: Performance, reference: str) -> Table:
 
     table.rows.append(["req/s (median over sweeps; the first failing rate)", *(cell(m) for m in models)])
     found = knee_intervals(performance, reference)
-    table.rows.append([f"ratio to {reference} (95 % interval over paired sweeps)",
-                       *(_ratio(m, reference, found, MISSING) for m in models)])
+    table.rows.append([f"ratio to {reference} (95 % interval over paired sweeps)", *(
+        _ratio(m, reference, found, "no knee in a round both swept" if _knees(performance, m) else MISSING)
+        for m in models)])
     table.rows.append(["sweeps", *(str(len(_knees(performance, m))) for m in models)])
 
     def why(model: str) -> str:
