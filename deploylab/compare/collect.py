@@ -135,6 +135,8 @@ def _add_fault(model: ModelColumn, run_dir: Path, summary: RunSummary) -> None:
             if group in fault.before and group in fault.during:
                 slot.p99_before_ms.append(fault.before[group].p99)
                 slot.p99_during_ms.append(fault.during[group].p99)
+                slot.answered_before.append(_answered(fault.before[group]))
+                slot.answered_during.append(_answered(fault.during[group]))
             if downtime:
                 slot.failed_s.append(downtime[group]["failed_s"] or 0.0)
                 slot.degraded_s.append(downtime[group]["degraded_s"] or 0.0)
@@ -179,6 +181,11 @@ def _add_run(model: ModelColumn, run_dir: Path, summary: RunSummary) -> ModelCol
     if summary.faults:
         _add_fault(model, run_dir, summary)
     return model
+
+
+def _answered(figures: analysis.Figures) -> int:
+    """The requests a p99 is over: the answered ones (ok or degraded)."""
+    return round(figures.count * (1 - figures.error_rate))
 
 
 def _speed(measured: HostSpeed | None) -> float | None:

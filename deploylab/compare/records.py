@@ -208,11 +208,14 @@ class GroupFaultColumn:
     cut_off_s: list[float | None] = field(default_factory=list)
     p99_before_ms: list[float | None] = field(default_factory=list)  # the group's p99 before the fault...
     p99_during_ms: list[float | None] = field(default_factory=list)  # ...and during it
+    answered_before: list[int] = field(default_factory=list)  # the samples of each p99 before...
+    answered_during: list[int] = field(default_factory=list)  # ...and during
 
     def to_json(self) -> JsonObject:
         found: JsonObject = {"verdict": list(self.verdict), "failed_s": list(self.failed_s),
                              "degraded_s": list(self.degraded_s)}
-        later = {"cut_off_s": self.cut_off_s, "p99_before_ms": self.p99_before_ms, "p99_during_ms": self.p99_during_ms}
+        later: dict[str, list[float | None] | list[int]] = {"cut_off_s": self.cut_off_s, "p99_before_ms": self.p99_before_ms, "p99_during_ms": self.p99_during_ms,
+                 "answered_before": self.answered_before, "answered_during": self.answered_during}
         return found | {key: list(value) for key, value in later.items() if value}  # written since they are known
 
     def cut_off(self) -> float | None:
@@ -223,7 +226,8 @@ class GroupFaultColumn:
     @classmethod
     def from_json(cls, raw: JsonObject) -> GroupFaultColumn:
         return cls(list(raw["verdict"]), list(raw["failed_s"]), list(raw["degraded_s"]), list(raw.get("cut_off_s", [])),
-                   list(raw.get("p99_before_ms", [])), list(raw.get("p99_during_ms", [])))
+                   list(raw.get("p99_before_ms", [])), list(raw.get("p99_during_ms", [])),
+                   list(raw.get("answered_before", [])), list(raw.get("answered_during", [])))
 
 
 @dataclass(frozen=True)

@@ -213,13 +213,16 @@ def fault(models: Models, scenario: str, title: str) -> Table:
 
 
 def slowdown_cell(entry: FaultColumn | None, group: str) -> str:
-    """'6 → 16 (×2.8)': the group's p99 before and during the fault, medians over repeats."""
+    """'6 → 16 (×2.8) [n=400/380]': the group's p99 before and during the fault, medians over repeats, and the
+    answered requests each rests on (summed over repeats)."""
     if entry is None or not entry.groups[group].p99_during_ms:
         return MISSING
-    before, during = median(entry.groups[group].p99_before_ms), median(entry.groups[group].p99_during_ms)
+    slot = entry.groups[group]
+    before, during = median(slot.p99_before_ms), median(slot.p99_during_ms)
     if before is None or during is None:
         return MISSING
-    return f"{before:.0f} → {during:.0f}" + (f" (×{during / before:.1f})" if before > 0 else "")
+    n = f" [n={sum(slot.answered_before)}/{sum(slot.answered_during)}]" if slot.answered_during else ""
+    return f"{before:.0f} → {during:.0f}" + (f" (×{during / before:.1f})" if before > 0 else "") + n
 
 
 def oom_cell(entry: FaultColumn | None) -> str:

@@ -54,6 +54,9 @@ def test_a_chained_run_reports_each_fault_under_its_own_scenario(tmp_path: Path)
     # each counted up to its segment's end: the second outage is not the first fault's
     assert faults["slow-grades"].groups["grades"].failed_s == [2.0]
     assert faults["errors-grades"].groups["grades"].failed_s == [1.0]
+    # each p99 with the answered requests it rests on: none of Grades' 100 was answered during, all of Students'
+    assert faults["slow-grades"].groups["grades"].answered_during == [0]
+    assert faults["slow-grades"].groups["students"].answered_before == [100]
 
 
 def test_a_chained_runs_steady_lead_fills_the_latency_table(tmp_path: Path) -> None:

@@ -104,10 +104,15 @@ def test_the_cpu_hog_table_shows_each_groups_p99_before_and_during() -> None:
         hog.groups[group].p99_during_ms.append(during)
     models = {"a": ModelColumn("a", "a", faults={"cpu-grades": hog}), "b": ModelColumn("b", "b")}
     rows = {row[0]: row[1:] for row in tables.fault(models, "cpu-grades", "hog").rows}
-    assert rows["Students API: p99 ms before → during"] == ["6 → 16 (×2.8)", "—"]
+    assert rows["Students API: p99 ms before → during"] == ["6 → 16 (×2.8)", "—"]  # a record with no sample sizes
+    hog.groups["students"].answered_before.append(315)
+    hog.groups["students"].answered_during.append(310)
+    rows = {row[0]: row[1:] for row in tables.fault(models, "cpu-grades", "hog").rows}
+    assert rows["Students API: p99 ms before → during"] == ["6 → 16 (×2.8) [n=315/310]", "—"]
     assert rows["Students API"] == ["within", "—"]  # under the verdicts' floor, yet nearly three times slower
     assert FaultColumn.from_json(hog.to_json()) == hog
-    assert "(p99 ms before → during: students 6 → 16 (×2.8), grades 6 → 15 (×2.4)" in findings.fault_sentence("a", hog)
+    assert "(p99 ms before → during: students 6 → 16 (×2.8) [n=315/310], grades 6 → 15 (×2.4)" in findings.fault_sentence(
+        "a", hog)
 
 
 def test_a_model_with_nothing_for_the_fault_to_act_on_reads_not_applicable(tmp_path: Path) -> None:
