@@ -119,11 +119,12 @@ RESTART_GRACE_S = 15.0  # a unit still restarting after the last phase (Swarm's 
 
 
 def _healthy(driver: Driver, grace_s: float = 0.0) -> bool:
-    """The entry answers its health check, within grace_s: waiting for a model's own restart is cheaper than
-    taking it down and up again (Swarm: 14 s up, and its down waits for the network to go)."""
+    """The entry answers its health check and every unit is ready (Driver.settled), within grace_s: waiting for a
+    model's own restart is cheaper than taking it down and up again (Swarm: 14 s up, and its down waits for the
+    network to go)."""
     ctx = driver.ctx
     deadline = time.monotonic() + grace_s
-    while http_status(ctx.base_url + ctx.manifest.entry_health) != 200:
+    while http_status(ctx.base_url + ctx.manifest.entry_health) != 200 or not driver.settled():
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.5)

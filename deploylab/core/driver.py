@@ -178,6 +178,12 @@ class Driver(ABC):
         """How many units host the service, as the model is configured (up or not)."""
         return 1
 
+    def settled(self) -> bool:
+        """Every unit the model is configured with runs and is ready, as far as the model can tell besides its
+        entry's health check (which the caller asks): a replica still starting behind an entry that answers is not
+        settled. Models whose entry cannot answer without all of their units need not say more."""
+        return True
+
     def unit_states(self) -> list[UnitState]:
         """What each unit is doing now; a model that cannot tell cheaply says "?"."""
         return [UnitState(u.name, u.kind, u.services, "?") for u in self.units()]

@@ -205,6 +205,13 @@ class Driver(BaseDriver):
         """Compose: one container per service; Swarm: the stack's replicas (stack.yaml's default)."""
         return topology.stack_replicas().get(service, 1) if self.swarm_mode() else 1
 
+    def settled(self) -> bool:
+        """As many running containers per service as configured, every one healthy: after a kill Swarm starts a
+        new task, and until it is healthy one replica serves alone while the entry already answers."""
+        found = [unit.split(".")[0] for unit in self.topology().containers()]
+        expected = [*self.ctx.manifest.services, "gateway"]
+        return all(found.count(name) >= self.units_of(name) for name in expected) and not self.diagnose()
+
     def replicas(self, service: str) -> list[str]:
         if not self.swarm_mode():
             return []  # compose: one container per service, which the entry reaches

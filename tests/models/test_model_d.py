@@ -253,6 +253,17 @@ class RecordingTopology:
 
 
 @pytest.mark.parametrize("swarm", [False, True], ids=["compose", "swarm"])
+def test_a_killed_replica_leaves_swarm_unsettled_until_its_replacement_is_healthy(
+    swarm_d: tuple[Driver, Deployment], engine: DockerEngine,
+) -> None:
+    driver, deployment = swarm_d
+    assert driver.settled()
+    driver.fault("grades.1", "kill")  # returns once the replacement task's container exists, pinned
+    assert not driver.settled(), "a replica still starting is not settled, whatever the entry answers"
+    assert cli.wait_for(driver.settled, 60), driver.diagnose()
+    assert http_status(deployment.base_url + "/grades") == 200
+
+
 def test_each_up_has_fresh_secrets_and_a_redeploy_keeps_them(
     lab_ctx: LabContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swarm: bool
 ) -> None:
