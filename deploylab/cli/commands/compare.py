@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dirs", nargs="*", metavar="RUN_DIR",
                         help="compare these runs (reports/runs/<id>, or a folder of them) instead of measuring")
     parser.add_argument("--profile", default="quick", choices=sorted(profiles.PROFILES),
-                        help="smoke: seconds per phase; quick (default): the whole matrix once; full: longer, 3 times")
+                        help="smoke: seconds per phase; quick (default): the isolation faults once and cost per request in three "
+                             "rounds; full: every fault twice, five rounds, three sweeps for the knee (about an hour)")
     parser.add_argument("--models", default=",".join(profiles.ALL_MODELS), help=f"default: {','.join(profiles.ALL_MODELS)}")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="runs go to DIR/runs, the comparison to DIR/latest (default: reports/)")
