@@ -32,6 +32,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "deps": ("deps", "model A's shared environment: the union of the requirements, and conflicts"),
     "run": ("run", "a measured run"),
     "compare": ("compare", "measure every model this machine can run"),
+    "knee": ("knee", "one model's capacity: the highest open-loop rate within the SLO, by sweep then bisection"),
     "build-base-image": ("build_base_image", "model D's local base image"),
     "logs": ("logs", "the last lines of a unit's output: log files (A, B), journald (C), container logs (D)"),
     "shell": ("shell", "export lines for the model's own tools: eval \"$(deploylab shell c)\"; vagrant status"),

@@ -296,6 +296,14 @@ def measure_sweep(driver: Driver, base_url: str, plan: Plan, key: str, round_: i
     return Sweep(key, round_, tuple(measured), found, first_fail)
 
 
+def measure_rate(ctx: LabContext, base_url: str, rate: float, seconds: float, mix: str, out_dir: Path,
+                 seed: int) -> knee.Point:
+    """One offered rate held for `seconds`, open loop in the fixed mix: a point for the knee search to judge."""
+    _run_locust(locust_open_loop(ctx, base_url, out_dir, [(rate, seconds)], mix, seed), out_dir, timeout_s=seconds + 60)
+    requests = [r.request for r in read_rows(out_dir)]
+    return knee.point_from(requests, len(requests) / seconds, seconds)
+
+
 # --- the rounds ---------------------------------------------------------------------------------------------------
 
 def run_rounds(entries: Sequence[tuple[str, Driver, str]], plan: Plan, out_dir: Path, log: Log,
