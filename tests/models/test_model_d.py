@@ -252,7 +252,6 @@ class RecordingTopology:
         return {}
 
 
-@pytest.mark.parametrize("swarm", [False, True], ids=["compose", "swarm"])
 def test_a_killed_replica_leaves_swarm_unsettled_until_its_replacement_is_healthy(
     swarm_d: tuple[Driver, Deployment], engine: DockerEngine,
 ) -> None:
@@ -264,6 +263,7 @@ def test_a_killed_replica_leaves_swarm_unsettled_until_its_replacement_is_health
     assert http_status(deployment.base_url + "/grades") == 200
 
 
+@pytest.mark.parametrize("swarm", [False, True], ids=["compose", "swarm"])
 def test_each_up_has_fresh_secrets_and_a_redeploy_keeps_them(
     lab_ctx: LabContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swarm: bool
 ) -> None:
