@@ -273,5 +273,11 @@ def knee_sections(performance: Performance, reference: str) -> list[Section]:
     if not performance.sweeps:
         return []
     found = knee_rankings(performance, reference)
+    above = [m for m in _order(performance) if (sweeps := _knees(performance, m))
+             and all(s.first_fail is None and s.knee is not None for s in sweeps)]
+    for model in above:  # censored: the grid ended before it failed
+        bound = ("every ratio to it is an upper bound" if model == reference
+                 else f"its ratio to {reference} a lower bound")
+        found.append(f"{model} met the SLO at every rate of the grid: its knee is at least the grid's top, and {bound}.")
     return [Section(capacity_table(performance, reference), " ".join([
         "A knee read off a grid of offered rates; the SLO is per endpoint group.", *found]))]

@@ -68,7 +68,7 @@ def test_the_tables_state_rounds_sample_sizes_and_the_knee() -> None:
 
 def sweep(model: str, round_: int, knee: float | None) -> Sweep:
     step = SweepStep(knee or 100, knee or 90, 0.0, {}, knee is not None)
-    return Sweep(model, round_, (step,), knee, None)
+    return Sweep(model, round_, (step,), knee, 250.0 if model == "a" else None)  # b never fails on the grid
 
 
 def test_knees_are_ranked_over_paired_sweeps_and_a_profile_without_a_sweep_says_so() -> None:
@@ -82,6 +82,8 @@ def test_knees_are_ranked_over_paired_sweeps_and_a_profile_without_a_sweep_says_
     assert "b's capacity at the knee is higher than a's" in tables.knee_rankings(found, "a")[0]
     knee = next(s for s in tables.sections(found) if s.table.key == "knee")
     assert ["ratio to a (95 % interval over paired sweeps)", "1", "1.50 (1.50–1.50)"] in knee.table.rows
+    assert "b met the SLO at every rate of the grid: its knee is at least the grid's top, and its ratio to a a lower " \
+        "bound." in knee.finding
     found.sweeps = []
     sections = tables.sections(found)
     assert "knee" not in [s.table.key for s in sections]
