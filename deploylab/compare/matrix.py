@@ -131,9 +131,9 @@ def _healthy(driver: Driver, grace_s: float = 0.0) -> bool:
     return True
 
 
-def kept_up(driver: Driver) -> bool:
-    """Whether the matrix left this model up and answering, for the rounds to measure as it is."""
-    return lifecycle.current(driver.ctx.state_dir) == driver.name and _healthy(driver)
+def kept_up(driver: Driver, grace_s: float = 0.0) -> bool:
+    """Whether the matrix left this model up and answering (within grace_s), for the rounds to measure as it is."""
+    return lifecycle.current(driver.ctx.state_dir) == driver.name and _healthy(driver, grace_s)
 
 
 def _driver(ctx: LabContext, key: str) -> tuple[Driver | None, str | None]:
@@ -229,7 +229,7 @@ def run_model(
         for repeat in range(profile.repeats):
             for name in profile.scenarios:
                 model.scenario(name, repeat)
-        kept = keep_up and _healthy(driver, RESTART_GRACE_S) and kept_up(driver)
+        kept = keep_up and kept_up(driver, RESTART_GRACE_S)
     finally:
         if not kept:
             model.take_down()

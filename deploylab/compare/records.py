@@ -214,8 +214,9 @@ class GroupFaultColumn:
     def to_json(self) -> JsonObject:
         found: JsonObject = {"verdict": list(self.verdict), "failed_s": list(self.failed_s),
                              "degraded_s": list(self.degraded_s)}
-        later: dict[str, list[float | None] | list[int]] = {"cut_off_s": self.cut_off_s, "p99_before_ms": self.p99_before_ms, "p99_during_ms": self.p99_during_ms,
-                 "answered_before": self.answered_before, "answered_during": self.answered_during}
+        later: dict[str, list[float | None] | list[int]] = {
+            "cut_off_s": self.cut_off_s, "p99_before_ms": self.p99_before_ms, "p99_during_ms": self.p99_during_ms,
+            "answered_before": self.answered_before, "answered_during": self.answered_during}
         return found | {key: list(value) for key, value in later.items() if value}  # written since they are known
 
     def cut_off(self) -> float | None:
